@@ -1,0 +1,426 @@
+//! The child routine: from the clone to `execve`, on its own stack, sharing
+//! the parent's memory.
+//!
+//! Rules (DESIGN.md, non-negotiable): no allocation, no panic (no indexing,
+//! no unchecked arithmetic, no `unwrap`), no libc, no TLS, no locks, never
+//! return. The routine reads the prepared [`Plan`] and the per-spawn
+//! [`ChildCtx`], makes raw system calls through [`crate::sys`], and either
+//! execs or writes one `(step, errno, detail)` report to the close-on-exec
+//! pipe and calls `exit_group(127)`.
+//!
+//! It reads top to bottom in the order the kernel needs; each block is one
+//! [`Step`], and every failure goes to the single [`report`] exit.
+
+use core::cell::Cell;
+use core::convert::Infallible;
+use core::ffi::c_void;
+
+use linux_raw_sys::errno;
+use linux_raw_sys::general as g;
+use linux_raw_sys::prctl as pr;
+
+use crate::error::Step;
+use crate::plan::Plan;
+use crate::sys::{self, Errno, KernelSigaction};
+
+/// Size of a failure report: step (u32), errno (i32), detail (u32).
+pub(crate) const REPORT_LEN: usize = 12;
+
+/// Exit status of a child that failed before exec (like a shell's
+/// "command not found").
+const FAILURE_EXIT: i32 = 127;
+
+/// One fd move for this spawn: `dst` becomes a copy of `src`. `src` is
+/// rewritten by the child when it moves the source out of the way.
+pub(crate) struct FdMove {
+    pub dst: i32,
+    pub src: Cell<i32>,
+}
+
+/// Per-spawn data the child reads, in the parent's frame.
+pub(crate) struct ChildCtx<'a> {
+    pub plan: &'a Plan,
+    /// The plan's fd mappings with this spawn's pipe fds filled in.
+    pub fd_moves: &'a [FdMove],
+    /// Write end of the report pipe (close-on-exec).
+    pub report_fd: i32,
+    /// The parent's pid, for the parent-death re-check.
+    pub parent_pid: i32,
+    /// The parent's signal mask before the clone (set by `launch`).
+    pub parent_mask: u64,
+    /// Whether `clone3(CLONE_CLEAR_SIGHAND)` already reset the handlers
+    /// (set by `launch`).
+    pub handlers_cleared: bool,
+}
+
+struct Failure {
+    step: Step,
+    errno: Errno,
+    detail: u32,
+}
+
+/// `map_err` helper: tags a raw errno with the step that failed.
+fn at(step: Step, detail: u32) -> impl FnOnce(Errno) -> Failure {
+    move |errno| Failure {
+        step,
+        errno,
+        detail,
+    }
+}
+
+/// Entry point called by the clone trampoline on the child's stack.
+pub(crate) extern "C" fn child_entry(arg: *const c_void) -> ! {
+    // SAFETY: `clone::launch` passes a pointer to a live `ChildCtx` that it
+    // keeps borrowed, unmoved and unmodified until this child has exec'd or
+    // exited (it reads the report pipe to EOF first).
+    let ctx = unsafe { &*arg.cast::<ChildCtx<'_>>() };
+    let mut report_fd = ctx.report_fd;
+    let Err(failure) = run(ctx, &mut report_fd);
+    report(report_fd, &failure)
+}
+
+/// Writes the report in one `write` (a pipe write of ≤ PIPE_BUF bytes is
+/// atomic) and exits. Nothing can be done if the write fails.
+fn report(report_fd: i32, failure: &Failure) -> ! {
+    let [s0, s1, s2, s3] = (failure.step as u32).to_ne_bytes();
+    let [e0, e1, e2, e3] = failure.errno.to_ne_bytes();
+    let [d0, d1, d2, d3] = failure.detail.to_ne_bytes();
+    let buf: [u8; REPORT_LEN] = [s0, s1, s2, s3, e0, e1, e2, e3, d0, d1, d2, d3];
+    let _ = sys::write(report_fd, &buf);
+    sys::exit_group(FAILURE_EXIT)
+}
+
+fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
+    let plan = ctx.plan;
+
+    // 1. Signal dispositions. Handlers belong to the parent's code and must
+    // not run in the child (ANCHORS trap 1); clone3's CLONE_CLEAR_SIGHAND
+    // usually did this already. SIG_IGN survives, as with fork+exec, except
+    // SIGPIPE: Rust programs ignore it, programs we start expect the default.
+    if !ctx.handlers_cleared {
+        reset_signal_handlers()?;
+    }
+    sys::rt_sigaction(g::SIGPIPE as i32, Some(&KernelSigaction::DEFAULT), None)
+        .map_err(at(Step::SignalReset, g::SIGPIPE))?;
+
+    // 3. Session and process group.
+    if plan.setsid {
+        sys::setsid().map_err(at(Step::Setsid, 0))?;
+    }
+    if let Some(pgid) = plan.process_group {
+        sys::setpgid(0, pgid).map_err(at(Step::SetPgid, pgid as u32))?;
+    }
+
+    // 9. Credentials: groups, then gid, then uid (each needs the privilege
+    // the next one drops). Raw per-thread syscalls: libc's would broadcast
+    // to threads that do not exist here (ANCHORS trap 2).
+    let creds = &plan.credentials;
+    if plan.ambient_caps != 0 && creds.uid.is_some() {
+        // Keep the permitted set across the uid change so ambient caps can
+        // be raised afterwards (the kernel clears the ambient set anyway).
+        sys::prctl(pr::PR_SET_KEEPCAPS, 1, 0, 0, 0).map_err(at(Step::KeepCaps, 0))?;
+    }
+    if let Some(groups) = &creds.groups {
+        sys::setgroups(groups).map_err(at(Step::SetGroups, groups.len() as u32))?;
+    } else if creds.clear_groups {
+        // Drop the caller's groups when we may (as std does for root).
+        match sys::setgroups(&[]) {
+            Err(errno) if errno as u32 != errno::EPERM => {
+                return Err(at(Step::SetGroups, 0)(errno));
+            }
+            _ => {}
+        }
+    }
+    if let Some(gid) = creds.gid {
+        sys::setresgid(gid).map_err(at(Step::SetGid, gid))?;
+    }
+    if let Some(uid) = creds.uid {
+        sys::setresuid(uid).map_err(at(Step::SetUid, uid))?;
+    }
+
+    // 10. Ambient capabilities: each must be permitted and inheritable
+    // before it can be raised.
+    if plan.ambient_caps != 0 {
+        let mut sets = sys::capget().map_err(at(Step::Capabilities, 0))?;
+        sets.inheritable |= plan.ambient_caps;
+        sys::capset(&sets).map_err(at(Step::Capabilities, 0))?;
+        let mut cap = 0u32;
+        while cap < 64 {
+            if plan.ambient_caps & 1u64.wrapping_shl(cap) != 0 {
+                sys::prctl(
+                    pr::PR_CAP_AMBIENT,
+                    pr::PR_CAP_AMBIENT_RAISE as usize,
+                    cap as usize,
+                    0,
+                    0,
+                )
+                .map_err(at(Step::AmbientCaps, cap))?;
+            }
+            cap = cap.wrapping_add(1);
+        }
+    }
+
+    // 11. Working directory, after the uid change so that it is checked
+    // with the new user's permissions.
+    if let Some(dir) = &plan.cwd {
+        sys::chdir(dir).map_err(at(Step::Chdir, 0))?;
+    }
+
+    // 13. Parent-death signal. Set after the uid change, which clears it;
+    // then catch a parent that died before the prctl (ANCHORS trap 4): we
+    // would have been reparented, so getppid() no longer matches. The
+    // signal stays pending under the blocked mask and is delivered when the
+    // final mask is set just before exec.
+    if plan.pdeathsig != 0 {
+        sys::prctl(pr::PR_SET_PDEATHSIG, plan.pdeathsig as usize, 0, 0, 0)
+            .map_err(at(Step::ParentDeathSignal, plan.pdeathsig as u32))?;
+        if sys::getppid() != ctx.parent_pid {
+            let _ = sys::kill(sys::getpid(), plan.pdeathsig);
+        }
+    }
+
+    // 14. fds: keep the report pipe above every target (ANCHORS trap 7),
+    // shuffle in two passes, then close the rest if asked.
+    if (!ctx.fd_moves.is_empty() || plan.close_other_fds) && *report_fd <= plan.max_target {
+        let above = plan.max_target.wrapping_add(1) as usize;
+        *report_fd = sys::fcntl(*report_fd, sys::F_DUPFD_CLOEXEC, above)
+            .map_err(at(Step::FdMapping, *report_fd as u32))? as i32;
+    }
+    shuffle_fds(ctx.fd_moves, plan.max_target)?;
+    if plan.close_other_fds {
+        close_other_fds(&plan.keep_fds, *report_fd).map_err(at(Step::CloseFds, 0))?;
+    }
+
+    // 17. The final signal mask, as late as possible: from here on the
+    // program's own signals may arrive.
+    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&ctx.parent_mask), None)
+        .map_err(at(Step::SignalMask, 0))?;
+
+    // 19. exec.
+    Err(exec(plan))
+}
+
+/// Resets every caught signal to `SIG_DFL` (clone without
+/// `CLONE_CLEAR_SIGHAND`); ignored signals stay ignored.
+fn reset_signal_handlers() -> Result<(), Failure> {
+    let mut sig = 1;
+    while sig <= sys::MAX_SIGNAL {
+        let mut old = KernelSigaction::DEFAULT;
+        // SIGKILL/SIGSTOP (and signals the kernel refuses) answer EINVAL:
+        // they have no handler to reset.
+        if sys::rt_sigaction(sig, None, Some(&mut old)).is_ok()
+            && old.handler != sys::SIG_DFL
+            && old.handler != sys::SIG_IGN
+        {
+            sys::rt_sigaction(sig, Some(&KernelSigaction::DEFAULT), None)
+                .map_err(at(Step::SignalReset, sig as u32))?;
+        }
+        sig = sig.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// Makes every `dst` a copy of its `src`, whatever the overlaps (swaps,
+/// cycles, a source that is another move's target).
+fn shuffle_fds(moves: &[FdMove], max_target: i32) -> Result<(), Failure> {
+    let above = max_target.wrapping_add(1) as usize;
+    // Pass 1: move every source that some target could overwrite above the
+    // whole target range, close-on-exec (the copy dies at exec).
+    for m in moves {
+        let src = m.src.get();
+        if src != m.dst && src <= max_target {
+            let moved = sys::fcntl(src, sys::F_DUPFD_CLOEXEC, above)
+                .map_err(at(Step::FdMapping, m.dst as u32))?;
+            m.src.set(moved as i32);
+        }
+    }
+    // Pass 2: now no dup3 can clobber a source still needed.
+    for m in moves {
+        let src = m.src.get();
+        if src == m.dst {
+            // The fd is already in place but close-on-exec; dup2(fd, fd)
+            // would not clear the flag (glibc BZ 23640), so clear it here.
+            sys::fcntl(src, sys::F_SETFD, 0).map_err(at(Step::FdMapping, m.dst as u32))?;
+        } else {
+            sys::dup3(src, m.dst, 0).map_err(at(Step::FdMapping, m.dst as u32))?;
+        }
+    }
+    Ok(())
+}
+
+/// Closes every fd except `keep` (sorted) and the report pipe.
+fn close_other_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
+    match close_gaps(keep, report_fd, |first, last| {
+        sys::close_range(first, last, 0)
+    }) {
+        // close_range arrived in 5.9: scan /proc/self/fd instead.
+        Err(errno) if errno as u32 == errno::ENOSYS => close_listed_fds(keep, report_fd),
+        other => other,
+    }
+}
+
+/// Calls `close(first, last)` for every maximal range of fds that is in
+/// neither `keep` (sorted) nor `report_fd`, up to `u32::MAX`.
+fn close_gaps(
+    keep: &[i32],
+    report_fd: i32,
+    mut close: impl FnMut(u32, u32) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let report = report_fd as u32;
+    let mut next = 0u32; // lowest fd not yet kept or closed
+    let mut report_done = false;
+    let mut keep_one = |fd: u32, next: &mut u32| -> Result<(), Errno> {
+        if fd > *next {
+            close(*next, fd.wrapping_sub(1))?;
+        }
+        if fd >= *next {
+            *next = fd.wrapping_add(1);
+        }
+        Ok(())
+    };
+    for &fd in keep {
+        let fd = fd as u32;
+        if !report_done && report < fd {
+            keep_one(report, &mut next)?;
+            report_done = true;
+        }
+        keep_one(fd, &mut next)?;
+    }
+    if !report_done {
+        keep_one(report, &mut next)?;
+    }
+    if next != 0 {
+        close(next, u32::MAX)?;
+    }
+    Ok(())
+}
+
+/// The pre-5.9 way: read `/proc/self/fd` with getdents64 into a stack
+/// buffer and close what is not kept. Never loops to RLIMIT_NOFILE
+/// (ANCHORS trap 10).
+fn close_listed_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
+    let dir = sys::open(c"/proc/self/fd", sys::O_RDONLY_DIRECTORY_CLOEXEC)?;
+    let mut buf = [0u8; 2048];
+    loop {
+        let n = match sys::getdents64(dir, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(errno) => {
+                let _ = sys::close(dir);
+                return Err(errno);
+            }
+        };
+        let mut records = buf.get(..n).unwrap_or(&[]);
+        // linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name\0
+        while let Some(reclen) = records.get(16..18) {
+            let reclen = usize::from(u16::from_ne_bytes([
+                reclen.first().copied().unwrap_or(0),
+                reclen.get(1).copied().unwrap_or(0),
+            ]));
+            let name = records.get(19..reclen).unwrap_or(&[]);
+            if let Some(fd) = parse_fd(name)
+                && fd != dir
+                && fd != report_fd
+                && !keep.contains(&fd)
+            {
+                let _ = sys::close(fd);
+            }
+            records = match records.get(reclen..) {
+                Some(rest) if reclen > 0 => rest,
+                _ => &[],
+            };
+        }
+    }
+    let _ = sys::close(dir);
+    Ok(())
+}
+
+/// Parses a NUL-terminated decimal fd name ("." and ".." give `None`).
+fn parse_fd(name: &[u8]) -> Option<i32> {
+    let mut value: i32 = 0;
+    let mut digits = 0u32;
+    for &byte in name {
+        match byte {
+            0 => break,
+            b'0'..=b'9' => {
+                value = value
+                    .checked_mul(10)?
+                    .checked_add(i32::from(byte.wrapping_sub(b'0')))?;
+                digits = digits.wrapping_add(1);
+            }
+            _ => return None,
+        }
+    }
+    (digits > 0).then_some(value)
+}
+
+/// Runs the program: each prepared path in turn, with execvpe's rules.
+/// Returns only on failure.
+fn exec(plan: &Plan) -> Failure {
+    // ENOENT-like errors move on to the next PATH entry; EACCES is
+    // remembered and reported if nothing else works; anything else (ENOEXEC,
+    // E2BIG, ETXTBSY, ...) stops the search.
+    let mut last = Failure {
+        step: Step::Exec,
+        errno: errno::ENOENT as Errno,
+        detail: 0,
+    };
+    let mut denied: Option<Failure> = None;
+    let mut index = 0u32;
+    for path in &plan.exec_paths {
+        let errno = sys::execve(path, &plan.argv, &plan.envp) as u32;
+        let failure = Failure {
+            step: Step::Exec,
+            errno: errno as Errno,
+            detail: index,
+        };
+        match errno {
+            errno::ENOENT | errno::ENOTDIR | errno::ESTALE | errno::ENODEV | errno::ETIMEDOUT => {
+                last = failure
+            }
+            errno::EACCES => {
+                if denied.is_none() {
+                    denied = Some(failure);
+                }
+            }
+            _ => return failure,
+        }
+        index = index.wrapping_add(1);
+    }
+    denied.unwrap_or(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn gaps(keep: &[i32], report: i32) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        close_gaps(keep, report, |a, b| {
+            out.push((a, b));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn close_gaps_skips_kept_fds_and_the_report_pipe() {
+        assert_eq!(gaps(&[0, 1, 2], 3), [(4, u32::MAX)]);
+        assert_eq!(gaps(&[0, 1, 2], 7), [(3, 6), (8, u32::MAX)]);
+        assert_eq!(
+            gaps(&[0, 1, 2, 5, 9], 12),
+            [(3, 4), (6, 8), (10, 11), (13, u32::MAX)]
+        );
+        assert_eq!(gaps(&[0, 1, 2, 3], 4), [(5, u32::MAX)]);
+    }
+
+    #[test]
+    fn parse_fd_reads_decimal_names_only() {
+        assert_eq!(parse_fd(b"17\0"), Some(17));
+        assert_eq!(parse_fd(b".\0"), None);
+        assert_eq!(parse_fd(b"..\0"), None);
+        assert_eq!(parse_fd(b"99999999999\0"), None);
+    }
+}

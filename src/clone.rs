@@ -1,0 +1,324 @@
+//! Starting the child: its stack, the `clone3`/`clone` trampolines in
+//! `asm/`, the signal mask around the clone, and the report pipe read to EOF.
+//!
+//! Everything whose soundness depends on the child's lifetime is in
+//! [`launch`]: the child runs on a stack mapped here and reads a context that
+//! lives in the caller's frame, and `launch` does not return (so neither is
+//! freed) before the report pipe reached end-of-file. EOF means every copy of
+//! the write end is closed; the child's copy closes either at `execve`
+//! (close-on-exec runs after the kernel switched the child to its new
+//! address space) or at `exit_group` (the fd table is released after the
+//! address space). Either way the child no longer touches our memory.
+
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use linux_raw_sys::errno;
+use linux_raw_sys::general as g;
+use rustix::fd::{FromRawFd, OwnedFd};
+
+use crate::child::{ChildCtx, REPORT_LEN, child_entry};
+use crate::sys::{self, Errno};
+
+#[cfg(target_arch = "x86_64")]
+core::arch::global_asm!(include_str!("../asm/x86_64.s"));
+#[cfg(target_arch = "aarch64")]
+core::arch::global_asm!(include_str!("../asm/aarch64.s"));
+#[cfg(target_arch = "riscv64")]
+core::arch::global_asm!(include_str!("../asm/riscv64.s"));
+
+type ChildFn = extern "C" fn(*const c_void) -> !;
+
+unsafe extern "C" {
+    /// `clone3(args, size)`, then `child(arg)` on the new stack in the child.
+    fn clonexec_v0_clone3(
+        args: *mut g::clone_args,
+        size: usize,
+        child: ChildFn,
+        arg: *const c_void,
+    ) -> isize;
+    /// `clone(flags, stack_top, parent_tid, 0, 0)`, then `child(arg)` in the
+    /// child.
+    fn clonexec_v0_clone(
+        flags: usize,
+        stack_top: *mut c_void,
+        parent_tid: *mut i32,
+        child: ChildFn,
+        arg: *const c_void,
+    ) -> isize;
+}
+
+/// Usable size of the child's stack. The child routine is flat and keeps at
+/// most a 4 KiB getdents buffer on it; debug builds have large frames (the
+/// `unshare` crate crashed with 4 KiB, glibc wanted 32 KiB of slack: ANCHORS
+/// trap 6). Untouched pages cost nothing (`MAP_NORESERVE`, demand-faulted).
+pub(crate) const STACK_SIZE: usize = 256 * 1024;
+
+/// An anonymous mapping with a `PROT_NONE` guard page at its low end.
+struct Stack {
+    base: *mut c_void,
+    len: usize,
+}
+
+impl Stack {
+    fn new(usable: usize) -> Result<Self, Errno> {
+        let page = rustix::param::page_size();
+        let len = usable + page;
+        // SAFETY: a fresh private anonymous mapping at an address the kernel
+        // chooses cannot alias any existing Rust object.
+        let base = unsafe {
+            rustix::mm::mmap_anonymous(
+                core::ptr::null_mut(),
+                len,
+                rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+                rustix::mm::MapFlags::PRIVATE
+                    | rustix::mm::MapFlags::STACK
+                    | rustix::mm::MapFlags::NORESERVE,
+            )
+        }
+        .map_err(|e| e.raw_os_error())?;
+        let stack = Self { base, len };
+        // SAFETY: the first page lies inside the mapping we own and nothing
+        // references it yet.
+        unsafe { rustix::mm::mprotect(base, page, rustix::mm::MprotectFlags::empty()) }
+            .map_err(|e| e.raw_os_error())?;
+        Ok(stack)
+    }
+
+    fn top(&self) -> *mut c_void {
+        self.base.wrapping_byte_add(self.len)
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SAFETY: we own the mapping; `launch` drops the stack only after the
+        // child stopped using it (see the module docs).
+        let _ = unsafe { rustix::mm::munmap(self.base, self.len) };
+    }
+}
+
+/// How to clone.
+pub(crate) struct CloneOptions {
+    /// `CLONE_VFORK`: suspend the parent until the child execs or exits.
+    /// Only false when the parent must act while the child waits (user
+    /// namespace id maps, ANCHORS trap 5).
+    pub vfork: bool,
+    /// `CLONE_PIDFD`.
+    pub pidfd: bool,
+}
+
+/// What the child reported through the pipe.
+pub(crate) enum Report {
+    /// End-of-file without data: `execve` succeeded.
+    Exec,
+    /// A full `(step, errno, detail)` report.
+    Failed { step: u32, errno: i32, detail: u32 },
+    /// The pipe closed after `n` bytes, fewer than a report (should not
+    /// happen; the child writes the report in one `write`).
+    Truncated(usize),
+}
+
+/// A started child and its report.
+pub(crate) struct Launched {
+    pub pid: i32,
+    pub pidfd: Option<OwnedFd>,
+    pub report: Report,
+}
+
+/// Which parent-side operation failed before a child existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LaunchFailure {
+    Stack(Errno),
+    Clone(Errno),
+    /// Reading the report failed; the child's state is unknown, its stack
+    /// was deliberately leaked.
+    Report {
+        pid: i32,
+        errno: Errno,
+    },
+}
+
+/// 0: not tried yet, 1: clone3 works, 2: clone3 is missing (ENOSYS).
+static CLONE3: AtomicU8 = AtomicU8::new(0);
+
+/// Starts the child routine for `ctx` and waits for its report.
+///
+/// `report_write` is the write end of the `O_CLOEXEC` report pipe whose read
+/// end is `report_read`; `ctx.report_fd` must be its number. It is closed in
+/// the parent right after the clone, so end-of-file tells that the child is
+/// gone from our memory.
+pub(crate) fn launch(
+    ctx: &mut ChildCtx<'_>,
+    opts: &CloneOptions,
+    report_read: &OwnedFd,
+    report_write: OwnedFd,
+) -> Result<Launched, LaunchFailure> {
+    let stack = Stack::new(STACK_SIZE).map_err(LaunchFailure::Stack)?;
+
+    // Block every signal across the clone: the child must never run one of
+    // the parent's handlers on the shared address space (ANCHORS trap 1).
+    // It inherits the full mask and sets the final one just before exec.
+    let full = !0u64;
+    let mut parent_mask = 0u64;
+    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&full), Some(&mut parent_mask))
+        .map_err(LaunchFailure::Clone)?;
+    ctx.parent_mask = parent_mask;
+
+    let mut pidfd: i32 = -1;
+    let result = clone_child(ctx, opts, &stack, &mut pidfd);
+
+    let _ = sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&parent_mask), None);
+    drop(report_write);
+
+    let pid = match result {
+        Ok(pid) => pid,
+        // No child exists: the stack is free to go.
+        Err(errno) => return Err(LaunchFailure::Clone(errno)),
+    };
+    let pidfd = (opts.pidfd && pidfd >= 0).then(|| {
+        // SAFETY: the kernel just created this fd for us (CLONE_PIDFD) and
+        // nothing else owns it.
+        unsafe { OwnedFd::from_raw_fd(pidfd) }
+    });
+
+    let report = match read_report(report_read) {
+        Ok(report) => report,
+        Err(errno) => {
+            // We cannot prove the child left our memory: never unmap it.
+            core::mem::forget(stack);
+            return Err(LaunchFailure::Report { pid, errno });
+        }
+    };
+    drop(stack);
+    Ok(Launched { pid, pidfd, report })
+}
+
+/// Issues `clone3` (or `clone` where clone3 is missing). Returns the pid.
+fn clone_child(
+    ctx: &mut ChildCtx<'_>,
+    opts: &CloneOptions,
+    stack: &Stack,
+    pidfd: &mut i32,
+) -> Result<i32, Errno> {
+    let mut flags = u64::from(g::CLONE_VM);
+    if opts.vfork {
+        flags |= u64::from(g::CLONE_VFORK);
+    }
+    if opts.pidfd {
+        flags |= u64::from(g::CLONE_PIDFD);
+    }
+
+    if CLONE3.load(Ordering::Relaxed) != 2 {
+        // The kernel resets every handler that is not SIG_IGN (5.5+), which
+        // saves the child up to 128 rt_sigaction calls.
+        let mut clear_sighand = true;
+        loop {
+            ctx.handlers_cleared = clear_sighand;
+            let mut args = g::clone_args {
+                flags: flags
+                    | if clear_sighand {
+                        g::CLONE_CLEAR_SIGHAND
+                    } else {
+                        0
+                    },
+                pidfd: pidfd as *mut i32 as u64,
+                child_tid: 0,
+                parent_tid: 0,
+                exit_signal: u64::from(g::SIGCHLD),
+                stack: stack.base as u64,
+                stack_size: stack.len as u64,
+                tls: 0,
+                set_tid: 0,
+                set_tid_size: 0,
+                cgroup: 0,
+            };
+            let ctx_ptr = &raw const *ctx;
+            // SAFETY: `args` is a valid clone_args of the size passed; the
+            // stack is a live mapping owned by `launch`, which outlives the
+            // child's use of it; `ctx` stays borrowed (alive, unmoved) until
+            // `launch` has read the report to EOF. The trampoline runs
+            // `child_entry` on the new stack and never returns in the child.
+            let ret = unsafe {
+                clonexec_v0_clone3(
+                    &mut args,
+                    core::mem::size_of::<g::clone_args>(),
+                    child_entry,
+                    ctx_ptr.cast(),
+                )
+            };
+            match ret {
+                pid if pid >= 0 => {
+                    CLONE3.store(1, Ordering::Relaxed);
+                    return Ok(pid as i32);
+                }
+                // 5.3/5.4 know clone3 but not CLONE_CLEAR_SIGHAND.
+                e if e == -(errno::EINVAL as isize) && clear_sighand => clear_sighand = false,
+                e if e == -(errno::ENOSYS as isize) => {
+                    CLONE3.store(2, Ordering::Relaxed);
+                    break;
+                }
+                // Container seccomp profiles may answer EPERM for clone3
+                // (ANCHORS trap 8): try clone once before giving up.
+                e if e == -(errno::EPERM as isize) => break,
+                e => return Err((-e) as Errno),
+            }
+        }
+    }
+
+    ctx.handlers_cleared = false;
+    let ctx_ptr = &raw const *ctx;
+    let legacy_flags = flags | u64::from(g::SIGCHLD);
+    // SAFETY: as for clone3; `pidfd` is a live i32 the kernel writes the
+    // pidfd into (CLONE_PIDFD uses the parent_tid slot with clone).
+    let ret = unsafe {
+        clonexec_v0_clone(
+            legacy_flags as usize,
+            stack.top(),
+            pidfd,
+            child_entry,
+            ctx_ptr.cast(),
+        )
+    };
+    if ret >= 0 {
+        Ok(ret as i32)
+    } else {
+        Err((-ret) as Errno)
+    }
+}
+
+/// Reads the report pipe to end-of-file.
+fn read_report(fd: &OwnedFd) -> Result<Report, Errno> {
+    let mut buf = [0u8; REPORT_LEN];
+    let mut filled = 0usize;
+    loop {
+        let mut scratch = [0u8; REPORT_LEN];
+        let dest = match buf.get_mut(filled..) {
+            Some(rest) if !rest.is_empty() => rest,
+            // A full report is in; keep draining (into scratch) until EOF.
+            _ => &mut scratch[..],
+        };
+        match rustix::io::read(fd, dest) {
+            Ok(0) => break,
+            Ok(n) => filled = (filled + n).min(REPORT_LEN),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.raw_os_error()),
+        }
+    }
+    Ok(match filled {
+        0 => Report::Exec,
+        REPORT_LEN => {
+            let word = |i: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&buf[i..i + 4]);
+                w
+            };
+            Report::Failed {
+                step: u32::from_ne_bytes(word(0)),
+                errno: i32::from_ne_bytes(word(4)),
+                detail: u32::from_ne_bytes(word(8)),
+            }
+        }
+        n => Report::Truncated(n),
+    })
+}

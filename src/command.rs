@@ -1,0 +1,333 @@
+//! [`Command`]: the builder. It only records what the user asks for;
+//! `prepare()` validates and lowers it.
+
+use alloc::vec::Vec;
+
+use rustix::fd::OwnedFd;
+
+use crate::child_handle::{Child, ExitStatus, Output};
+use crate::prepare::{DefaultStdio, prepare};
+use crate::spawn::Prepared;
+use crate::stdio::Stdio;
+use crate::{Arg, Capability, Error, Signal};
+
+/// A process to start, with every attribute it should have.
+///
+/// Builder methods take `&mut self` and return `&mut Self`, as with
+/// `std::process::Command`. Nothing is checked until [`prepare`],
+/// [`spawn`], [`status`] or [`output`], which refuse invalid input with an
+/// [`Error`] whose `step()` is `None` before any process exists.
+///
+/// ```
+/// use clonexec::Command;
+/// let status = Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
+/// assert_eq!(status.code(), Some(3));
+/// ```
+///
+/// [`prepare`]: Command::prepare
+/// [`spawn`]: Command::spawn
+/// [`status`]: Command::status
+/// [`output`]: Command::output
+#[derive(Debug)]
+pub struct Command {
+    pub(crate) program: Vec<u8>,
+    pub(crate) arg0: Option<Vec<u8>>,
+    pub(crate) args: Vec<Vec<u8>>,
+    pub(crate) env_clear: bool,
+    /// Environment changes in call order: `Some` sets, `None` removes.
+    pub(crate) env_changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    pub(crate) current_dir: Option<Vec<u8>>,
+    pub(crate) stdio: [Option<Stdio>; 3],
+    pub(crate) fds: Vec<(i32, OwnedFd)>,
+    pub(crate) close_other_fds: bool,
+    pub(crate) uid: Option<u32>,
+    pub(crate) gid: Option<u32>,
+    pub(crate) groups: Option<Vec<u32>>,
+    pub(crate) keep_groups: bool,
+    pub(crate) setsid: bool,
+    pub(crate) process_group: Option<i32>,
+    pub(crate) pdeathsig: Option<Signal>,
+    pub(crate) ambient_caps: Vec<Capability>,
+    pub(crate) create_pidfd: bool,
+}
+
+impl Command {
+    /// A command running `program`. Without a `/`, the program is searched
+    /// in the child's `PATH` (as `execvpe` does; `/bin:/usr/bin` when the
+    /// child has no `PATH`). argv\[0\] is `program` unless [`arg0`] is set.
+    ///
+    /// [`arg0`]: Command::arg0
+    pub fn new(program: impl Arg) -> Command {
+        Command {
+            program: program.into_arg_bytes(),
+            arg0: None,
+            args: Vec::new(),
+            env_clear: false,
+            env_changes: Vec::new(),
+            current_dir: None,
+            stdio: [None, None, None],
+            fds: Vec::new(),
+            close_other_fds: false,
+            uid: None,
+            gid: None,
+            groups: None,
+            keep_groups: false,
+            setsid: false,
+            process_group: None,
+            pdeathsig: None,
+            ambient_caps: Vec::new(),
+            create_pidfd: false,
+        }
+    }
+
+    /// Adds an argument.
+    pub fn arg(&mut self, arg: impl Arg) -> &mut Self {
+        self.args.push(arg.into_arg_bytes());
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Arg,
+    {
+        self.args.extend(args.into_iter().map(Arg::into_arg_bytes));
+        self
+    }
+
+    /// Sets argv\[0\] (what the program sees as its name) instead of the
+    /// program path.
+    pub fn arg0(&mut self, arg0: impl Arg) -> &mut Self {
+        self.arg0 = Some(arg0.into_arg_bytes());
+        self
+    }
+
+    /// Sets an environment variable in the child.
+    pub fn env(&mut self, key: impl Arg, value: impl Arg) -> &mut Self {
+        self.env_changes
+            .push((key.into_arg_bytes(), Some(value.into_arg_bytes())));
+        self
+    }
+
+    /// Sets several environment variables in the child.
+    pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Arg,
+        V: Arg,
+    {
+        for (key, value) in vars {
+            self.env(key, value);
+        }
+        self
+    }
+
+    /// Removes an environment variable from the child's environment.
+    pub fn env_remove(&mut self, key: impl Arg) -> &mut Self {
+        self.env_changes.push((key.into_arg_bytes(), None));
+        self
+    }
+
+    /// Starts the child with an empty environment (plus what [`env`] adds
+    /// afterwards).
+    ///
+    /// [`env`]: Command::env
+    pub fn env_clear(&mut self) -> &mut Self {
+        self.env_clear = true;
+        self.env_changes.clear();
+        self
+    }
+
+    /// The child's working directory. It is entered after the uid change, so
+    /// it is checked with the new user's permissions; a relative program
+    /// path is then relative to it.
+    pub fn current_dir(&mut self, dir: impl Arg) -> &mut Self {
+        self.current_dir = Some(dir.into_arg_bytes());
+        self
+    }
+
+    /// The child's stdin (default: inherited; null for [`output`]).
+    ///
+    /// [`output`]: Command::output
+    pub fn stdin(&mut self, stdio: impl Into<Stdio>) -> &mut Self {
+        self.stdio[0] = Some(stdio.into());
+        self
+    }
+
+    /// The child's stdout (default: inherited; piped for [`output`]).
+    ///
+    /// [`output`]: Command::output
+    pub fn stdout(&mut self, stdio: impl Into<Stdio>) -> &mut Self {
+        self.stdio[1] = Some(stdio.into());
+        self
+    }
+
+    /// The child's stderr (default: inherited; piped for [`output`]).
+    ///
+    /// [`output`]: Command::output
+    pub fn stderr(&mut self, stdio: impl Into<Stdio>) -> &mut Self {
+        self.stdio[2] = Some(stdio.into());
+        self
+    }
+
+    /// Makes `fd` appear as fd number `child_fd` in the child (without
+    /// close-on-exec), whatever the numbers involved: swaps and cycles are
+    /// handled. `child_fd` 0–2 replaces the default stdio; setting the same
+    /// target twice, or a target also set with `stdin`/`stdout`/`stderr`, is
+    /// refused by `prepare()`.
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// use std::io::Read;
+    /// let (mut reader, writer) = std::io::pipe().unwrap();
+    /// let mut cmd = Command::new("sh");
+    /// cmd.args(["-c", "echo mapped >&7"]).fd(7, writer);
+    /// cmd.status().unwrap();
+    /// drop(cmd); // closes our copy of the write end
+    /// let mut text = String::new();
+    /// reader.read_to_string(&mut text).unwrap();
+    /// assert_eq!(text, "mapped\n");
+    /// ```
+    pub fn fd(&mut self, child_fd: i32, fd: impl Into<OwnedFd>) -> &mut Self {
+        self.fds.push((child_fd, fd.into()));
+        self
+    }
+
+    /// Closes every fd that is not stdio or mapped with [`fd`] (default:
+    /// inheritable fds are inherited, as with std).
+    ///
+    /// [`fd`]: Command::fd
+    pub fn close_other_fds(&mut self, close: bool) -> &mut Self {
+        self.close_other_fds = close;
+        self
+    }
+
+    /// Runs the child as user `uid` (`setresuid`). Unless [`groups`] or
+    /// [`keep_groups`] says otherwise, the supplementary groups are cleared
+    /// when the caller is allowed to.
+    ///
+    /// [`groups`]: Command::groups
+    /// [`keep_groups`]: Command::keep_groups
+    pub fn uid(&mut self, uid: u32) -> &mut Self {
+        self.uid = Some(uid);
+        self
+    }
+
+    /// Runs the child with group `gid` (`setresgid`).
+    pub fn gid(&mut self, gid: u32) -> &mut Self {
+        self.gid = Some(gid);
+        self
+    }
+
+    /// Sets the child's supplementary groups (`setgroups`).
+    pub fn groups(&mut self, groups: &[u32]) -> &mut Self {
+        self.groups = Some(groups.to_vec());
+        self
+    }
+
+    /// Keeps the caller's supplementary groups across a uid/gid change.
+    pub fn keep_groups(&mut self, keep: bool) -> &mut Self {
+        self.keep_groups = keep;
+        self
+    }
+
+    /// Starts the child in a new session (`setsid`).
+    pub fn setsid(&mut self, setsid: bool) -> &mut Self {
+        self.setsid = setsid;
+        self
+    }
+
+    /// Puts the child in process group `pgid` (`setpgid`); 0 makes a new
+    /// group led by the child.
+    pub fn process_group(&mut self, pgid: i32) -> &mut Self {
+        self.process_group = Some(pgid);
+        self
+    }
+
+    /// Sends `signal` to the child when the thread that spawned it exits
+    /// (`PR_SET_PDEATHSIG`). Set after the uid change (which would clear
+    /// it); a parent that is already gone is detected too.
+    ///
+    /// Linux ties this to the spawning *thread*, not the process: spawn from
+    /// a long-lived thread.
+    pub fn pdeathsig(&mut self, signal: Signal) -> &mut Self {
+        self.pdeathsig = Some(signal);
+        self
+    }
+
+    /// Raises these capabilities in the child's ambient set, so that they
+    /// survive exec (and a uid change) into an unprivileged program. The
+    /// caller must have them permitted.
+    pub fn ambient_caps(&mut self, caps: impl IntoIterator<Item = Capability>) -> &mut Self {
+        self.ambient_caps = caps.into_iter().collect();
+        self
+    }
+
+    /// Asks for a pidfd for the child ([`Child::pidfd`]), used for
+    /// race-free `wait` and `kill`.
+    pub fn create_pidfd(&mut self, create: bool) -> &mut Self {
+        self.create_pidfd = create;
+        self
+    }
+
+    /// Validates and lowers the command into a [`Prepared`] that can be
+    /// spawned many times without re-doing this work (argv, envp, PATH
+    /// candidates, fd plan). The `Prepared` owns copies of the fds given
+    /// with [`fd`]/[`Stdio::from`], so the command may be dropped.
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// let prepared = Command::new("true").prepare().unwrap();
+    /// for _ in 0..3 {
+    ///     assert!(prepared.spawn().unwrap().wait().unwrap().success());
+    /// }
+    /// ```
+    ///
+    /// [`fd`]: Command::fd
+    pub fn prepare(&self) -> Result<Prepared, Error> {
+        prepare(self, [DefaultStdio::Inherit; 3]).map(Prepared::new)
+    }
+
+    /// Starts the program and returns its handle.
+    pub fn spawn(&mut self) -> Result<Child, Error> {
+        self.prepare()?.spawn()
+    }
+
+    /// Runs the program to completion with inherited stdio and returns its
+    /// exit status.
+    pub fn status(&mut self) -> Result<ExitStatus, Error> {
+        self.spawn()?.wait()
+    }
+
+    /// Runs the program to completion, collecting stdout and stderr. Unless
+    /// set otherwise, stdin is `/dev/null` and stdout/stderr are piped, as
+    /// with std.
+    pub fn output(&mut self) -> Result<Output, Error> {
+        let defaults = [DefaultStdio::Null, DefaultStdio::Piped, DefaultStdio::Piped];
+        Prepared::new(prepare(self, defaults)?)
+            .spawn()?
+            .wait_with_output()
+    }
+
+    /// A command with the program, arguments, environment changes and
+    /// working directory of a `std::process::Command`.
+    ///
+    /// std does not reveal whether `env_clear()` was called on it, nor its
+    /// stdio, uid/gid or `pre_exec` settings: set those again here.
+    #[cfg(feature = "std")]
+    pub fn from_std(cmd: &std::process::Command) -> Command {
+        let mut new = Command::new(cmd.get_program());
+        new.args(cmd.get_args());
+        for (key, value) in cmd.get_envs() {
+            match value {
+                Some(value) => new.env(key, value),
+                None => new.env_remove(key),
+            };
+        }
+        if let Some(dir) = cmd.get_current_dir() {
+            new.current_dir(dir);
+        }
+        new
+    }
+}

@@ -1,0 +1,75 @@
+//! Fast, complete Linux process spawning.
+//!
+//! `clonexec` prepares everything in the parent (where allocation is
+//! allowed), then starts **one non-allocating child routine** with raw
+//! `clone3` (or `clone`) on its own stack, sharing the parent's memory
+//! (`CLONE_VM | CLONE_VFORK`, so spawn cost does not grow with the parent's
+//! size). The child applies every attribute with raw system calls and calls
+//! `execve`; if a step fails it reports `(step, errno, detail)` through a
+//! close-on-exec pipe, and [`Error`] tells which step failed and why.
+//!
+//! ```
+//! use clonexec::{Command, Stdio};
+//!
+//! let output = Command::new("sh")
+//!     .args(["-c", "echo $GREETING; exit 7"])
+//!     .env("GREETING", "hello")
+//!     .output()
+//!     .unwrap();
+//! assert_eq!(output.stdout, b"hello\n");
+//! assert_eq!(output.status.code(), Some(7));
+//!
+//! // Prepare once, spawn many times.
+//! let prepared = Command::new("true").prepare().unwrap();
+//! for _ in 0..3 {
+//!     assert!(prepared.spawn().unwrap().wait().unwrap().success());
+//! }
+//!
+//! // Errors name the step that failed.
+//! let err = Command::new("true").current_dir("/nonexistent").spawn().unwrap_err();
+//! assert_eq!(err.step(), Some(clonexec::Step::Chdir));
+//! assert_eq!(
+//!     err.to_string(),
+//!     r#"spawning "true": chdir("/nonexistent") failed: ENOENT (No such file or directory)"#
+//! );
+//! ```
+//!
+//! The core is `#![no_std]` + `alloc`; the default `std` feature adds
+//! conversions (`OsStr`/`Path` arguments, `std::io` traits on pipes,
+//! `io::Error`, [`Command::from_std`]).
+
+#![no_std]
+#![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod arg;
+mod caps;
+mod child;
+mod child_handle;
+mod clone;
+mod command;
+mod errno_names;
+mod error;
+mod plan;
+mod prepare;
+mod signal;
+mod spawn;
+mod stdio;
+mod sys;
+
+pub use arg::Arg;
+pub use caps::{Capability, ParseCapabilityError};
+pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
+pub use command::Command;
+pub use error::{Error, Step};
+pub use signal::{ParseSignalError, Signal};
+pub use spawn::Prepared;
+pub use stdio::Stdio;
+
+/// rustix's fd types, which are std's when the `std` feature is on.
+pub use rustix::fd::{BorrowedFd, OwnedFd};

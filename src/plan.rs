@@ -1,0 +1,82 @@
+//! The prepared, immutable form of a [`Command`](crate::Command): everything
+//! the child routine needs, already validated, NUL-terminated and laid out so
+//! that the child only reads it.
+
+use alloc::ffi::CString;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use rustix::fd::OwnedFd;
+
+use crate::sys::CStrArray;
+
+/// Where one child fd comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FdSource {
+    /// An fd the plan owns (in [`Plan::owned_fds`]), by number.
+    Owned(i32),
+    /// The child's end of the pipe made at spawn time for stdio stream `n`.
+    Pipe(usize),
+}
+
+/// One "child fd `target` is a copy of `source`" request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FdMapping {
+    pub target: i32,
+    pub source: FdSource,
+}
+
+/// Credentials to set, each optional.
+#[derive(Debug, Default)]
+pub(crate) struct Credentials {
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    /// Supplementary groups to set.
+    pub groups: Option<Vec<u32>>,
+    /// Clear the supplementary groups if allowed (uid/gid change without
+    /// explicit groups, as std does for root); EPERM is not an error.
+    pub clear_groups: bool,
+}
+
+impl Credentials {
+    /// Does the child change any credential (and so, through the shared
+    /// mm, possibly the parent's dumpable flag)?
+    pub(crate) fn any(&self) -> bool {
+        self.uid.is_some() || self.gid.is_some() || self.groups.is_some()
+    }
+}
+
+/// Everything `spawn` and the child routine need, validated.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The program as the user named it, for error messages.
+    pub program: Arc<str>,
+    /// Paths to try with `execve`, in order (one unless PATH is searched).
+    pub exec_paths: Vec<CString>,
+    /// Whether `exec_paths` come from a PATH search.
+    pub searched_path: bool,
+    pub argv: CStrArray,
+    pub envp: CStrArray,
+    pub cwd: Option<CString>,
+    /// Which stdio streams get a fresh pipe at each spawn.
+    pub piped: [bool; 3],
+    /// fd mappings, stdio included; targets are distinct.
+    pub fd_mappings: Vec<FdMapping>,
+    /// The highest target fd (at least 2).
+    pub max_target: i32,
+    /// Sorted, distinct fds kept by `close_other_fds`: 0, 1, 2 and every target.
+    pub keep_fds: Vec<i32>,
+    pub close_other_fds: bool,
+    pub credentials: Credentials,
+    pub setsid: bool,
+    pub process_group: Option<i32>,
+    /// Parent-death signal number, 0 for none.
+    pub pdeathsig: i32,
+    /// Ambient capabilities to raise, as a bit mask.
+    pub ambient_caps: u64,
+    pub create_pidfd: bool,
+    /// The fds the mappings copy from, kept open for the plan's life (the
+    /// child reads their numbers from `fd_mappings`).
+    #[allow(dead_code)]
+    pub owned_fds: Vec<OwnedFd>,
+}

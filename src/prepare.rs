@@ -1,0 +1,391 @@
+//! `prepare()`: every check and every allocation, before any process exists.
+
+use alloc::ffi::CString;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicI32, Ordering};
+
+use rustix::fd::{AsFd, OwnedFd};
+
+use crate::Error;
+use crate::command::Command;
+use crate::plan::{Credentials, FdMapping, FdSource, Plan};
+use crate::stdio::StdioKind;
+use crate::sys::CStrArray;
+
+/// What an unset stdio stream becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DefaultStdio {
+    Inherit,
+    Null,
+    Piped,
+}
+
+/// The most supplementary groups Linux accepts (`NGROUPS_MAX`).
+const NGROUPS_MAX: usize = 65536;
+
+/// PATH used when the child's environment has none (glibc's default).
+const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+
+const STREAM_NAMES: [&str; 3] = ["stdin", "stdout", "stderr"];
+
+/// Validates `cmd` and lowers it into a [`Plan`].
+pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan, Error> {
+    let program = String::from_utf8_lossy(&cmd.program).into_owned();
+    let invalid = |message: String| Error::invalid(&program, message);
+    let c_string = |bytes: &[u8], what: &dyn Fn() -> String| {
+        CString::new(bytes).map_err(|_| invalid(format!("{} contains a NUL byte", what())))
+    };
+
+    // argv
+    let mut argv = Vec::with_capacity(cmd.args.len() + 1);
+    argv.push(c_string(
+        cmd.arg0.as_deref().unwrap_or(&cmd.program),
+        &|| {
+            String::from(if cmd.arg0.is_some() {
+                "arg0"
+            } else {
+                "the program name"
+            })
+        },
+    )?);
+    for (i, arg) in cmd.args.iter().enumerate() {
+        argv.push(c_string(arg, &|| format!("argument {}", i + 1))?);
+    }
+
+    // envp
+    let env = environment(cmd);
+    let mut envp = Vec::with_capacity(env.len());
+    for (key, value) in &env {
+        let shown = String::from_utf8_lossy(key);
+        if key.is_empty() || key.contains(&b'=') {
+            return Err(invalid(format!(
+                "environment variable name {shown:?} is empty or contains '='"
+            )));
+        }
+        let mut entry = Vec::with_capacity(key.len() + value.len() + 1);
+        entry.extend_from_slice(key);
+        entry.push(b'=');
+        entry.extend_from_slice(value);
+        envp.push(c_string(&entry, &|| {
+            format!("environment variable {shown:?}")
+        })?);
+    }
+
+    // The program: one path, or the PATH candidates of the child's
+    // environment.
+    c_string(&cmd.program, &|| String::from("the program name"))?;
+    let searched_path = !cmd.program.is_empty() && !cmd.program.contains(&b'/');
+    let exec_paths = if searched_path {
+        let path = env
+            .iter()
+            .find(|(k, _)| k == b"PATH")
+            .map_or(DEFAULT_PATH, |(_, v)| v.as_slice());
+        path.split(|&b| b == b':')
+            .map(|dir| {
+                let dir = if dir.is_empty() { b".".as_slice() } else { dir };
+                let mut full = Vec::with_capacity(dir.len() + 1 + cmd.program.len());
+                full.extend_from_slice(dir);
+                full.push(b'/');
+                full.extend_from_slice(&cmd.program);
+                c_string(&full, &|| String::from("a PATH entry"))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        alloc::vec![CString::new(cmd.program.clone()).unwrap_or_default()]
+    };
+
+    let cwd = cmd
+        .current_dir
+        .as_deref()
+        .map(|dir| c_string(dir, &|| String::from("the working directory")))
+        .transpose()?;
+
+    // fds: stdio first, then the explicit mappings.
+    let mut piped = [false; 3];
+    let mut fd_mappings = Vec::new();
+    let mut owned_fds: Vec<OwnedFd> = Vec::new();
+    let mut targets: Vec<i32> = Vec::new();
+    for (child_fd, _) in &cmd.fds {
+        if *child_fd < 0 {
+            return Err(invalid(format!("fd target {child_fd} is negative")));
+        }
+        if targets.contains(child_fd) {
+            return Err(invalid(format!("fd target {child_fd} is mapped twice")));
+        }
+        if let Some(stream) = usize::try_from(*child_fd).ok().filter(|&n| n < 3)
+            && cmd.stdio[stream].is_some()
+        {
+            return Err(invalid(format!(
+                "fd target {child_fd} is set both with fd() and with {}()",
+                STREAM_NAMES[stream]
+            )));
+        }
+        targets.push(*child_fd);
+    }
+    if let Some(&too_high) = targets
+        .iter()
+        .find(|&&t| u64::try_from(t).unwrap_or(0) >= fd_limit())
+    {
+        return Err(invalid(format!(
+            "fd target {too_high} is not below the open-file limit (RLIMIT_NOFILE {})",
+            fd_limit()
+        )));
+    }
+
+    let mut null_fd: Option<i32> = None;
+    for (stream, name) in STREAM_NAMES.iter().enumerate() {
+        if targets.contains(&(stream as i32)) {
+            continue; // replaced by an fd() mapping
+        }
+        let target = stream as i32;
+        let source = match cmd.stdio[stream].as_ref().map(|s| &s.0) {
+            None => match defaults[stream] {
+                DefaultStdio::Inherit => None,
+                DefaultStdio::Null => Some(FdSource::Owned(open_null(
+                    &program,
+                    &mut null_fd,
+                    &mut owned_fds,
+                )?)),
+                DefaultStdio::Piped => Some(FdSource::Pipe(stream)),
+            },
+            Some(StdioKind::Inherit) => None,
+            Some(StdioKind::Null) => Some(FdSource::Owned(open_null(
+                &program,
+                &mut null_fd,
+                &mut owned_fds,
+            )?)),
+            Some(StdioKind::Piped) => Some(FdSource::Pipe(stream)),
+            Some(StdioKind::Fd(fd)) => Some(FdSource::Owned(keep_copy(
+                &program,
+                fd,
+                name,
+                &mut owned_fds,
+            )?)),
+        };
+        if let Some(source) = source {
+            if source == FdSource::Pipe(stream) {
+                piped[stream] = true;
+            }
+            fd_mappings.push(FdMapping { target, source });
+        }
+    }
+    for (child_fd, fd) in &cmd.fds {
+        let raw = keep_copy(
+            &program,
+            fd,
+            &format!("the fd for child fd {child_fd}"),
+            &mut owned_fds,
+        )?;
+        fd_mappings.push(FdMapping {
+            target: *child_fd,
+            source: FdSource::Owned(raw),
+        });
+    }
+    let max_target = fd_mappings.iter().map(|m| m.target).fold(2, i32::max);
+    let mut keep_fds: Vec<i32> = alloc::vec![0, 1, 2];
+    keep_fds.extend(fd_mappings.iter().map(|m| m.target));
+    keep_fds.sort_unstable();
+    keep_fds.dedup();
+
+    // Credentials.
+    if cmd.keep_groups && cmd.groups.is_some() {
+        return Err(invalid(String::from(
+            "groups() and keep_groups(true) contradict each other",
+        )));
+    }
+    if let Some(groups) = &cmd.groups
+        && groups.len() > NGROUPS_MAX
+    {
+        return Err(invalid(format!(
+            "{} supplementary groups are more than the kernel's limit of {NGROUPS_MAX}",
+            groups.len()
+        )));
+    }
+    let credentials = Credentials {
+        uid: cmd.uid,
+        gid: cmd.gid,
+        groups: cmd.groups.clone(),
+        clear_groups: (cmd.uid.is_some() || cmd.gid.is_some())
+            && cmd.groups.is_none()
+            && !cmd.keep_groups,
+    };
+
+    if let Some(pgid) = cmd.process_group
+        && pgid < 0
+    {
+        return Err(invalid(format!("process group {pgid} is negative")));
+    }
+
+    let mut ambient_caps = 0u64;
+    for cap in &cmd.ambient_caps {
+        let last = last_capability();
+        if i32::from(cap.as_raw()) > last {
+            return Err(invalid(format!(
+                "ambient capability {cap} ({}) is not known to this kernel (its last is {last})",
+                cap.as_raw()
+            )));
+        }
+        ambient_caps |= cap.bit();
+    }
+
+    Ok(Plan {
+        program: program.into(),
+        exec_paths,
+        searched_path,
+        argv: CStrArray::new(argv),
+        envp: CStrArray::new(envp),
+        cwd,
+        piped,
+        fd_mappings,
+        max_target,
+        keep_fds,
+        close_other_fds: cmd.close_other_fds,
+        credentials,
+        setsid: cmd.setsid,
+        process_group: cmd.process_group,
+        pdeathsig: cmd.pdeathsig.map_or(0, |s| s.as_raw()),
+        ambient_caps,
+        create_pidfd: cmd.create_pidfd,
+        owned_fds,
+    })
+}
+
+/// Keeps a close-on-exec copy of `fd` above stdio: the plan owns it for its
+/// life, and it does not leak into other children.
+fn keep_copy(
+    program: &str,
+    fd: &OwnedFd,
+    what: &str,
+    owned: &mut Vec<OwnedFd>,
+) -> Result<i32, Error> {
+    let copy = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 3).map_err(|e| {
+        Error::os(
+            program,
+            crate::Step::Pipe,
+            e.raw_os_error(),
+            format!("duplicating {what}"),
+        )
+    })?;
+    let raw = rustix::fd::AsRawFd::as_raw_fd(&copy);
+    owned.push(copy);
+    Ok(raw)
+}
+
+/// Opens `/dev/null` once per plan; every stream set to null shares it.
+fn open_null(
+    program: &str,
+    null_fd: &mut Option<i32>,
+    owned: &mut Vec<OwnedFd>,
+) -> Result<i32, Error> {
+    if let Some(fd) = *null_fd {
+        return Ok(fd);
+    }
+    let fd = rustix::fs::open(
+        c"/dev/null",
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| {
+        Error::os(
+            program,
+            crate::Step::Pipe,
+            e.raw_os_error(),
+            "open(\"/dev/null\")",
+        )
+    })?;
+    let raw = rustix::fd::AsRawFd::as_raw_fd(&fd);
+    owned.push(fd);
+    *null_fd = Some(raw);
+    Ok(raw)
+}
+
+/// The child's environment: the parent's (unless cleared) with the changes
+/// applied in call order. Order is kept; new variables go last.
+fn environment(cmd: &Command) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut env = if cmd.env_clear {
+        Vec::new()
+    } else {
+        parent_environment()
+    };
+    for (key, value) in &cmd.env_changes {
+        let existing = env.iter().position(|(k, _)| k == key);
+        match (existing, value) {
+            (Some(i), Some(value)) => env[i].1 = value.clone(),
+            (None, Some(value)) => env.push((key.clone(), value.clone())),
+            (Some(i), None) => {
+                env.remove(i);
+            }
+            (None, None) => {}
+        }
+    }
+    env
+}
+
+/// The parent's current environment (std's view, so `set_var` counts).
+#[cfg(feature = "std")]
+fn parent_environment() -> Vec<(Vec<u8>, Vec<u8>)> {
+    use std::os::unix::ffi::OsStringExt;
+    std::env::vars_os()
+        .map(|(k, v)| (k.into_vec(), v.into_vec()))
+        .collect()
+}
+
+/// Without std there is no `environ` to read: use the environment the
+/// process started with, from `/proc/self/environ`.
+#[cfg(not(feature = "std"))]
+fn parent_environment() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let Some(bytes) = read_small_file(c"/proc/self/environ") else {
+        return Vec::new();
+    };
+    bytes
+        .split(|&b| b == 0)
+        .filter_map(|entry| {
+            let eq = entry.iter().position(|&b| b == b'=')?;
+            Some((entry[..eq].to_vec(), entry[eq + 1..].to_vec()))
+        })
+        .collect()
+}
+
+/// Reads a (proc) file whole, or `None`.
+fn read_small_file(path: &core::ffi::CStr) -> Option<Vec<u8>> {
+    let fd = rustix::fs::open(
+        path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match rustix::io::read(&fd, &mut buf) {
+            Ok(0) => return Some(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// The kernel's highest capability number, read once.
+pub(crate) fn last_capability() -> i32 {
+    static LAST_CAP: AtomicI32 = AtomicI32::new(-1);
+    let cached = LAST_CAP.load(Ordering::Relaxed);
+    if cached >= 0 {
+        return cached;
+    }
+    let last = read_small_file(c"/proc/sys/kernel/cap_last_cap")
+        .and_then(|text| core::str::from_utf8(&text).ok()?.trim().parse::<i32>().ok())
+        .filter(|n| (0..64).contains(n))
+        .unwrap_or(63);
+    LAST_CAP.store(last, Ordering::Relaxed);
+    last
+}
+
+/// The soft RLIMIT_NOFILE: `dup3` refuses targets at or above it.
+fn fd_limit() -> u64 {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(u64::MAX)
+}

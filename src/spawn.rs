@@ -1,0 +1,262 @@
+//! The parent side of a spawn: per-spawn pipes and fd moves, the dumpable
+//! guard, the launch, and turning the child's report into a [`Child`] or an
+//! [`Error`].
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use rustix::fd::{AsRawFd, OwnedFd};
+use rustix::pipe::PipeFlags;
+
+use crate::child::{ChildCtx, FdMove};
+use crate::child_handle::Child;
+use crate::clone::{self, CloneOptions, LaunchFailure, Report};
+use crate::plan::{FdSource, Plan};
+use crate::{Capability, Error, Signal, Step};
+
+/// A validated, lowered [`Command`](crate::Command), ready to be spawned any
+/// number of times (from any thread) without re-doing argv/envp/PATH work.
+///
+/// It owns everything it needs, including copies of the fds it maps.
+///
+/// ```
+/// use clonexec::Command;
+/// let prepared = Command::new("true").prepare().unwrap();
+/// let children: Vec<_> = (0..4).map(|_| prepared.spawn().unwrap()).collect();
+/// for mut child in children {
+///     assert!(child.wait().unwrap().success());
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Prepared {
+    plan: Plan,
+}
+
+impl Prepared {
+    pub(crate) fn new(plan: Plan) -> Self {
+        Prepared { plan }
+    }
+
+    /// Starts one process from the prepared plan.
+    pub fn spawn(&self) -> Result<Child, Error> {
+        spawn(&self.plan)
+    }
+}
+
+fn spawn(plan: &Plan) -> Result<Child, Error> {
+    let os_error = |step, errno, context: &str| Error::os(&plan.program, step, errno, context);
+    let pipe = |what: &str| {
+        rustix::pipe::pipe_with(PipeFlags::CLOEXEC)
+            .map_err(|e| os_error(Step::Pipe, e.raw_os_error(), what))
+    };
+
+    // Stdio pipes: (parent's end, child's end).
+    let mut parent_ends: [Option<OwnedFd>; 3] = [None, None, None];
+    let mut child_ends: [Option<OwnedFd>; 3] = [None, None, None];
+    for stream in 0..3 {
+        if plan.piped[stream] {
+            let (read, write) = pipe("pipe() for stdio")?;
+            let (parent, child) = if stream == 0 {
+                (write, read)
+            } else {
+                (read, write)
+            };
+            parent_ends[stream] = Some(parent);
+            child_ends[stream] = Some(child);
+        }
+    }
+    let fd_moves: Vec<FdMove> = plan
+        .fd_mappings
+        .iter()
+        .map(|m| FdMove {
+            dst: m.target,
+            src: Cell::new(match m.source {
+                FdSource::Owned(fd) => fd,
+                FdSource::Pipe(stream) => {
+                    child_ends[stream].as_ref().map_or(-1, |fd| fd.as_raw_fd())
+                }
+            }),
+        })
+        .collect();
+
+    let (report_read, report_write) = pipe("pipe() for the report")?;
+    let mut ctx = ChildCtx {
+        plan,
+        fd_moves: &fd_moves,
+        report_fd: report_write.as_raw_fd(),
+        parent_pid: rustix::process::getpid().as_raw_nonzero().get(),
+        parent_mask: 0,
+        handlers_cleared: false,
+    };
+    let options = CloneOptions {
+        vfork: true,
+        pidfd: plan.create_pidfd,
+    };
+
+    let guard = (plan.credentials.any() || plan.ambient_caps != 0).then(DumpableGuard::enter);
+    let launched = clone::launch(&mut ctx, &options, &report_read, report_write);
+    drop(guard);
+    drop(child_ends);
+
+    let launched = match launched {
+        Ok(launched) => launched,
+        Err(LaunchFailure::Stack(errno)) => {
+            return Err(os_error(Step::Stack, errno, "mmap() of the child's stack"));
+        }
+        Err(LaunchFailure::Clone(errno)) => return Err(os_error(Step::Clone, errno, "clone3()")),
+        Err(LaunchFailure::Report { pid, errno }) => {
+            // The child's state is unknown: stop it rather than leave it
+            // running half set up.
+            let _ = crate::sys::kill(pid, Signal::KILL.as_raw());
+            reap(pid);
+            return Err(os_error(Step::Report, errno, "reading the child's report"));
+        }
+    };
+
+    match launched.report {
+        Report::Exec => Ok(Child::new(
+            plan.program.clone(),
+            launched.pid,
+            launched.pidfd,
+            parent_ends,
+        )),
+        Report::Failed {
+            step,
+            errno,
+            detail,
+        } => {
+            reap(launched.pid);
+            drop(launched.pidfd);
+            let step = Step::from_raw(step).unwrap_or(Step::Report);
+            Err(os_error(step, errno, &describe(plan, step, detail)))
+        }
+        Report::Truncated(len) => {
+            reap(launched.pid);
+            Err(os_error(
+                Step::Report,
+                linux_raw_sys::errno::EIO as i32,
+                &format!("reading the child's report ({len} of 12 bytes)"),
+            ))
+        }
+    }
+}
+
+/// Waits for a child that failed before exec, so it leaves no zombie.
+fn reap(pid: i32) {
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return;
+    };
+    while let Err(rustix::io::Errno::INTR) =
+        rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+    {}
+}
+
+/// The failed call with its argument, e.g. `setresuid(65534)`.
+fn describe(plan: &Plan, step: Step, detail: u32) -> String {
+    let quoted = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
+    match step {
+        Step::SignalReset => match Signal::new(detail as i32) {
+            Some(sig) => format!("rt_sigaction({sig})"),
+            None => String::from("rt_sigaction()"),
+        },
+        Step::Setsid => String::from("setsid()"),
+        Step::SetPgid => format!("setpgid(0, {detail})"),
+        Step::KeepCaps => String::from("prctl(PR_SET_KEEPCAPS)"),
+        Step::SetGroups => format!("setgroups() with {detail} groups"),
+        Step::SetGid => format!("setresgid({detail})"),
+        Step::SetUid => format!("setresuid({detail})"),
+        Step::Capabilities => String::from("capset()"),
+        Step::AmbientCaps => match u8::try_from(detail).ok().and_then(Capability::new) {
+            Some(cap) => format!("raising ambient capability {cap}"),
+            None => String::from("raising an ambient capability"),
+        },
+        Step::Chdir => format!(
+            "chdir({})",
+            quoted(plan.cwd.as_deref().map_or(&[][..], |c| c.to_bytes()))
+        ),
+        Step::ParentDeathSignal => match Signal::new(detail as i32) {
+            Some(sig) => format!("prctl(PR_SET_PDEATHSIG, {sig})"),
+            None => String::from("prctl(PR_SET_PDEATHSIG)"),
+        },
+        Step::FdMapping => format!("placing child fd {detail}"),
+        Step::CloseFds => String::from("closing the other fds"),
+        Step::SignalMask => String::from("rt_sigprocmask()"),
+        Step::Exec if plan.searched_path => String::from("execve"),
+        Step::Exec => match plan.exec_paths.first() {
+            Some(path) => format!("execve({})", quoted(path.to_bytes())),
+            None => String::from("execve"),
+        },
+        other => format!("{other:?}"),
+    }
+}
+
+/// Keeps the parent's dumpable flag across credential-changing spawns.
+///
+/// A credential change in a `CLONE_VM` child marks the *shared* mm
+/// non-dumpable (ANCHORS trap 3), which would make the parent
+/// non-dumpable for good. The flag is saved when the first such spawn
+/// starts and restored only when the last one in flight ends: restoring it
+/// while another child sits between its uid change and its exec would let
+/// the new uid ptrace a process that shares our memory.
+struct DumpableGuard;
+
+/// Spin lock over `IN_FLIGHT`/`SAVED` (held for one or two prctl calls).
+static LOCK: AtomicBool = AtomicBool::new(false);
+static IN_FLIGHT: AtomicU32 = AtomicU32::new(0);
+static SAVED: AtomicU32 = AtomicU32::new(0);
+
+fn with_lock<R>(f: impl FnOnce() -> R) -> R {
+    let mut spins = 0u32;
+    while LOCK
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        spins = spins.wrapping_add(1);
+        if spins % 64 == 0 {
+            rustix::thread::sched_yield();
+        } else {
+            core::hint::spin_loop();
+        }
+    }
+    let result = f();
+    LOCK.store(false, Ordering::Release);
+    result
+}
+
+fn dumpable() -> Option<u32> {
+    rustix::process::dumpable_behavior().ok().map(|d| d as u32)
+}
+
+impl DumpableGuard {
+    fn enter() -> Self {
+        with_lock(|| {
+            if IN_FLIGHT.load(Ordering::Relaxed) == 0 {
+                SAVED.store(dumpable().unwrap_or(1), Ordering::Relaxed);
+            }
+            IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+        });
+        DumpableGuard
+    }
+}
+
+impl Drop for DumpableGuard {
+    fn drop(&mut self) {
+        with_lock(|| {
+            if IN_FLIGHT.fetch_sub(1, Ordering::Relaxed) == 1 {
+                let saved = SAVED.load(Ordering::Relaxed);
+                if dumpable() != Some(saved) {
+                    use rustix::process::DumpableBehavior as D;
+                    let behavior = match saved {
+                        0 => D::NotDumpable,
+                        2 => D::DumpableReadableOnlyByRoot,
+                        _ => D::Dumpable,
+                    };
+                    let _ = rustix::process::set_dumpable_behavior(behavior);
+                }
+            }
+        });
+    }
+}

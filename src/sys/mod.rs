@@ -1,0 +1,338 @@
+//! The raw system-call layer: the only module that issues system calls by
+//! number.
+//!
+//! The child routine runs on a borrowed address space (`CLONE_VM`) before
+//! `execve`, so it may not touch libc, `errno`, TLS or the allocator. Every
+//! system call it makes goes through the small, non-allocating wrappers here.
+//! They return `Err(errno)` with the positive kernel error number, never
+//! panic, and take paths only as `&CStr`.
+//!
+//! The parent side uses rustix for everything rustix exposes publicly; this
+//! module covers what it does not (`clone`/`clone3` live in `clone.rs`,
+//! `execve`, `rt_sigaction`, `rt_sigprocmask`, `close_range`, `capset`, raw
+//! `prctl`, `exit_group`).
+
+#[cfg(target_arch = "aarch64")]
+#[path = "arch_aarch64.rs"]
+mod arch;
+#[cfg(target_arch = "riscv64")]
+#[path = "arch_riscv64.rs"]
+mod arch;
+#[cfg(target_arch = "x86_64")]
+#[path = "arch_x86_64.rs"]
+mod arch;
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
+compile_error!("clonexec supports x86_64, aarch64 and riscv64 Linux");
+
+mod cstr_array;
+
+pub(crate) use cstr_array::CStrArray;
+
+use core::ffi::CStr;
+use linux_raw_sys::general as g;
+
+/// A failed system call's positive error number.
+pub(crate) type Errno = i32;
+
+/// Result of a raw system call.
+pub(crate) type SysResult<T> = Result<T, Errno>;
+
+/// Turns the kernel's raw return value (`-4095..=-1` is `-errno`) into a
+/// `Result`.
+#[inline(always)]
+fn check(ret: usize) -> SysResult<usize> {
+    if ret > (-4096isize) as usize {
+        Err(ret.wrapping_neg() as Errno)
+    } else {
+        Ok(ret)
+    }
+}
+
+macro_rules! syscall {
+    ($nr:expr) => { syscall!($nr, 0, 0, 0, 0, 0, 0) };
+    ($nr:expr, $a:expr) => { syscall!($nr, $a, 0, 0, 0, 0, 0) };
+    ($nr:expr, $a:expr, $b:expr) => { syscall!($nr, $a, $b, 0, 0, 0, 0) };
+    ($nr:expr, $a:expr, $b:expr, $c:expr) => { syscall!($nr, $a, $b, $c, 0, 0, 0) };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr) => { syscall!($nr, $a, $b, $c, $d, 0, 0) };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr) => {
+        syscall!($nr, $a, $b, $c, $d, $e, 0)
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr, $f:expr) => {
+        check(arch::syscall6(
+            $nr as usize,
+            $a as usize,
+            $b as usize,
+            $c as usize,
+            $d as usize,
+            $e as usize,
+            $f as usize,
+        ))
+    };
+}
+
+pub(crate) const SIG_DFL: usize = 0;
+pub(crate) const SIG_IGN: usize = 1;
+/// Highest signal number on Linux (`_NSIG - 1`).
+pub(crate) const MAX_SIGNAL: i32 = 64;
+
+/// The kernel's `struct sigaction` (not libc's): handler, flags, restorer
+/// where the architecture has one, and a 64-bit mask.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct KernelSigaction {
+    pub handler: usize,
+    pub flags: usize,
+    #[cfg(not(target_arch = "riscv64"))]
+    pub restorer: usize,
+    pub mask: u64,
+}
+
+impl KernelSigaction {
+    /// The default disposition: `SIG_DFL`, no flags, empty mask.
+    pub(crate) const DEFAULT: Self = Self {
+        handler: SIG_DFL,
+        flags: 0,
+        #[cfg(not(target_arch = "riscv64"))]
+        restorer: 0,
+        mask: 0,
+    };
+}
+
+/// `rt_sigaction(sig, new, old)`.
+#[inline]
+pub(crate) fn rt_sigaction(
+    sig: i32,
+    new: Option<&KernelSigaction>,
+    old: Option<&mut KernelSigaction>,
+) -> SysResult<()> {
+    let new = new.map_or(core::ptr::null(), |n| n as *const KernelSigaction);
+    let old = old.map_or(core::ptr::null_mut(), |o| o as *mut KernelSigaction);
+    // SAFETY: both pointers are null or point to a live `KernelSigaction`,
+    // whose layout matches the kernel's for this architecture; the size
+    // argument is the kernel's 64-bit sigset size.
+    unsafe { syscall!(g::__NR_rt_sigaction, sig, new, old, 8) }.map(drop)
+}
+
+/// `rt_sigprocmask(how, set, old)` on this thread, with 64-bit sets.
+#[inline]
+pub(crate) fn rt_sigprocmask(how: u32, set: Option<&u64>, old: Option<&mut u64>) -> SysResult<()> {
+    let set = set.map_or(core::ptr::null(), |s| s as *const u64);
+    let old = old.map_or(core::ptr::null_mut(), |o| o as *mut u64);
+    // SAFETY: both pointers are null or point to a live u64, which is the
+    // kernel's sigset_t size (8) passed as the last argument.
+    unsafe { syscall!(g::__NR_rt_sigprocmask, how, set, old, 8) }.map(drop)
+}
+
+pub(crate) const SIG_SETMASK: u32 = g::SIG_SETMASK;
+
+/// `write(fd, buf)`.
+#[inline]
+pub(crate) fn write(fd: i32, buf: &[u8]) -> SysResult<usize> {
+    // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
+    unsafe { syscall!(g::__NR_write, fd, buf.as_ptr(), buf.len()) }
+}
+
+/// `exit_group(code)`: ends every thread of the (child) process.
+#[inline]
+pub(crate) fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group takes no pointers and does not return.
+    let _ = unsafe { syscall!(g::__NR_exit_group, code) };
+    // exit_group cannot return; spin rather than fall into undefined code.
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// `setsid()`.
+#[inline]
+pub(crate) fn setsid() -> SysResult<usize> {
+    // SAFETY: no arguments.
+    unsafe { syscall!(g::__NR_setsid) }
+}
+
+/// `setpgid(pid, pgid)`.
+#[inline]
+pub(crate) fn setpgid(pid: i32, pgid: i32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_setpgid, pid, pgid) }.map(drop)
+}
+
+/// `setgroups(groups)`: this thread only (no libc setxid broadcast).
+#[inline]
+pub(crate) fn setgroups(groups: &[u32]) -> SysResult<()> {
+    // SAFETY: the kernel reads `groups.len()` gid_t (u32) values.
+    unsafe { syscall!(g::__NR_setgroups, groups.len(), groups.as_ptr()) }.map(drop)
+}
+
+/// `setresgid(r, e, s)`: this thread only.
+#[inline]
+pub(crate) fn setresgid(gid: u32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_setresgid, gid, gid, gid) }.map(drop)
+}
+
+/// `setresuid(r, e, s)`: this thread only.
+#[inline]
+pub(crate) fn setresuid(uid: u32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_setresuid, uid, uid, uid) }.map(drop)
+}
+
+/// `prctl(option, a2, a3, a4, a5)` for the integer-only options.
+#[inline]
+pub(crate) fn prctl(option: u32, a2: usize, a3: usize, a4: usize, a5: usize) -> SysResult<usize> {
+    // SAFETY: callers only pass options whose arguments are integers.
+    unsafe { syscall!(g::__NR_prctl, option, a2, a3, a4, a5) }
+}
+
+/// The three 64-bit capability sets, as `capget`/`capset` v3 see them.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CapSets {
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+}
+
+fn cap_header() -> g::__user_cap_header_struct {
+    g::__user_cap_header_struct {
+        version: g::_LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    }
+}
+
+/// `capget` (v3) of this thread.
+#[inline]
+pub(crate) fn capget() -> SysResult<CapSets> {
+    let mut header = cap_header();
+    let mut data = [g::__user_cap_data_struct {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: v3 takes a header and two data structs, both live and writable.
+    unsafe { syscall!(g::__NR_capget, &mut header as *mut _, data.as_mut_ptr()) }?;
+    let [lo, hi] = data;
+    Ok(CapSets {
+        effective: u64::from(lo.effective) | u64::from(hi.effective) << 32,
+        permitted: u64::from(lo.permitted) | u64::from(hi.permitted) << 32,
+        inheritable: u64::from(lo.inheritable) | u64::from(hi.inheritable) << 32,
+    })
+}
+
+/// `capset` (v3) of this thread.
+#[inline]
+pub(crate) fn capset(sets: &CapSets) -> SysResult<()> {
+    let mut header = cap_header();
+    let data = [
+        g::__user_cap_data_struct {
+            effective: sets.effective as u32,
+            permitted: sets.permitted as u32,
+            inheritable: sets.inheritable as u32,
+        },
+        g::__user_cap_data_struct {
+            effective: (sets.effective >> 32) as u32,
+            permitted: (sets.permitted >> 32) as u32,
+            inheritable: (sets.inheritable >> 32) as u32,
+        },
+    ];
+    // SAFETY: v3 takes a header and two data structs, both live.
+    unsafe { syscall!(g::__NR_capset, &mut header as *mut _, data.as_ptr()) }.map(drop)
+}
+
+/// `chdir(path)`.
+#[inline]
+pub(crate) fn chdir(path: &CStr) -> SysResult<()> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { syscall!(g::__NR_chdir, path.as_ptr()) }.map(drop)
+}
+
+/// `getpid()`.
+#[inline]
+pub(crate) fn getpid() -> i32 {
+    // SAFETY: no arguments; getpid cannot fail.
+    unsafe { syscall!(g::__NR_getpid) }.unwrap_or(0) as i32
+}
+
+/// `getppid()`.
+#[inline]
+pub(crate) fn getppid() -> i32 {
+    // SAFETY: no arguments; getppid cannot fail.
+    unsafe { syscall!(g::__NR_getppid) }.unwrap_or(0) as i32
+}
+
+/// `kill(pid, sig)`.
+#[inline]
+pub(crate) fn kill(pid: i32, sig: i32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_kill, pid, sig) }.map(drop)
+}
+
+/// `fcntl(fd, cmd, arg)` for the integer-argument commands.
+#[inline]
+pub(crate) fn fcntl(fd: i32, cmd: u32, arg: usize) -> SysResult<usize> {
+    // SAFETY: callers only pass commands whose argument is an integer.
+    unsafe { syscall!(g::__NR_fcntl, fd, cmd, arg) }
+}
+
+pub(crate) const F_DUPFD_CLOEXEC: u32 = g::F_DUPFD_CLOEXEC;
+pub(crate) const F_SETFD: u32 = g::F_SETFD;
+
+/// `dup3(old, new, flags)`.
+#[inline]
+pub(crate) fn dup3(old: i32, new: i32, flags: u32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_dup3, old, new, flags) }.map(drop)
+}
+
+/// `close_range(first, last, flags)` (5.9+).
+#[inline]
+pub(crate) fn close_range(first: u32, last: u32, flags: u32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_close_range, first, last, flags) }.map(drop)
+}
+
+/// `close(fd)`.
+#[inline]
+pub(crate) fn close(fd: i32) -> SysResult<()> {
+    // SAFETY: integer argument only; the child owns its fd table.
+    unsafe { syscall!(g::__NR_close, fd) }.map(drop)
+}
+
+/// `openat(AT_FDCWD, path, flags)` without `O_CREAT`.
+#[inline]
+pub(crate) fn open(path: &CStr, flags: u32) -> SysResult<i32> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { syscall!(g::__NR_openat, g::AT_FDCWD, path.as_ptr(), flags, 0) }.map(|fd| fd as i32)
+}
+
+pub(crate) const O_RDONLY_DIRECTORY_CLOEXEC: u32 = g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC;
+
+/// `getdents64(fd, buf)`: fills `buf` with `linux_dirent64` records.
+#[inline]
+pub(crate) fn getdents64(fd: i32, buf: &mut [u8]) -> SysResult<usize> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe { syscall!(g::__NR_getdents64, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// `execve(path, argv, envp)`; returns only on failure.
+#[inline]
+pub(crate) fn execve(path: &CStr, argv: &CStrArray, envp: &CStrArray) -> Errno {
+    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are
+    // NULL-terminated arrays of pointers to NUL-terminated strings that live
+    // as long as the arrays (CStrArray's invariant).
+    match unsafe { syscall!(g::__NR_execve, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) } {
+        Ok(_) => 0,
+        Err(e) => e,
+    }
+}
+
+/// `pidfd_send_signal(pidfd, sig, NULL, 0)` (5.1+).
+#[inline]
+pub(crate) fn pidfd_send_signal(pidfd: i32, sig: i32) -> SysResult<()> {
+    // SAFETY: integer arguments and a null siginfo pointer, which the kernel
+    // accepts (it then fills in a kill()-like siginfo).
+    unsafe { syscall!(g::__NR_pidfd_send_signal, pidfd, sig, 0, 0) }.map(drop)
+}
