@@ -220,3 +220,104 @@ impl FromStr for Capability {
             .ok_or(ParseCapabilityError)
     }
 }
+
+/// A set of capabilities, as the kernel's 64-bit masks hold them.
+///
+/// ```
+/// use clonexec::{CapMask, Capability};
+/// let mask: CapMask = [Capability::CHOWN, Capability::KILL].into_iter().collect();
+/// assert!(mask.contains(Capability::KILL));
+/// assert_eq!(mask.bits(), (1 << 0) | (1 << 5));
+/// assert_eq!(mask.iter().count(), 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CapMask(u64);
+
+impl CapMask {
+    /// No capability.
+    pub const EMPTY: CapMask = CapMask(0);
+
+    /// The set with exactly these bits (bit `n` is capability `n`).
+    pub const fn from_bits(bits: u64) -> Self {
+        CapMask(bits)
+    }
+
+    /// The raw 64-bit mask.
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Whether `cap` is in the set.
+    pub const fn contains(self, cap: Capability) -> bool {
+        self.0 & cap.bit() != 0
+    }
+
+    /// Adds `cap`.
+    pub fn insert(&mut self, cap: Capability) {
+        self.0 |= cap.bit();
+    }
+
+    /// Removes `cap`.
+    pub fn remove(&mut self, cap: Capability) {
+        self.0 &= !cap.bit();
+    }
+
+    /// The capabilities in the set, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = Capability> {
+        (0..64u8)
+            .filter_map(Capability::new)
+            .filter(move |c| self.contains(*c))
+    }
+}
+
+impl FromIterator<Capability> for CapMask {
+    fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
+        let mut mask = CapMask::EMPTY;
+        for cap in iter {
+            mask.insert(cap);
+        }
+        mask
+    }
+}
+
+/// The three capability sets `capset` sets for the child.
+///
+/// ```
+/// use clonexec::{CapMask, CapSet, Capability};
+/// let bind: CapMask = [Capability::NET_BIND_SERVICE].into_iter().collect();
+/// let sets = CapSet { permitted: bind, inheritable: bind, effective: bind };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CapSet {
+    /// What the process may use (and never regain once dropped).
+    pub permitted: CapMask,
+    /// What may pass through exec (with file or ambient capabilities).
+    pub inheritable: CapMask,
+    /// What is in force now; must be a subset of `permitted`.
+    pub effective: CapMask,
+}
+
+bitflags::bitflags! {
+    /// `SECBIT_*` flags (`prctl(PR_SET_SECUREBITS)`), which change how the
+    /// kernel treats uid 0 and uid changes. Each `*_LOCKED` bit makes the
+    /// matching bit permanent for the process and its descendants.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct SecureBits: u32 {
+        /// uid 0 gets no capabilities from exec.
+        const NOROOT = 1 << 0;
+        /// Locks `NOROOT`.
+        const NOROOT_LOCKED = 1 << 1;
+        /// uid changes to and from 0 do not touch capability sets.
+        const NO_SETUID_FIXUP = 1 << 2;
+        /// Locks `NO_SETUID_FIXUP`.
+        const NO_SETUID_FIXUP_LOCKED = 1 << 3;
+        /// Permitted capabilities survive a change away from uid 0.
+        const KEEP_CAPS = 1 << 4;
+        /// Locks `KEEP_CAPS`.
+        const KEEP_CAPS_LOCKED = 1 << 5;
+        /// Ambient capabilities cannot be raised.
+        const NO_CAP_AMBIENT_RAISE = 1 << 6;
+        /// Locks `NO_CAP_AMBIENT_RAISE`.
+        const NO_CAP_AMBIENT_RAISE_LOCKED = 1 << 7;
+    }
+}

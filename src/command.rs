@@ -9,7 +9,9 @@ use crate::child_handle::{Child, ExitStatus, Output};
 use crate::prepare::{DefaultStdio, prepare};
 use crate::spawn::Prepared;
 use crate::stdio::Stdio;
-use crate::{Arg, Capability, Error, Signal};
+use crate::{
+    Arg, CapSet, Capability, Error, Resource, SeccompFlags, SecureBits, SigSet, Signal, SockFilter,
+};
 
 /// A process to start, with every attribute it should have.
 ///
@@ -49,6 +51,23 @@ pub struct Command {
     pub(crate) pdeathsig: Option<Signal>,
     pub(crate) ambient_caps: Vec<Capability>,
     pub(crate) create_pidfd: bool,
+    pub(crate) capabilities: Option<CapSet>,
+    pub(crate) bounding_set: Option<Vec<Capability>>,
+    pub(crate) securebits: Option<SecureBits>,
+    pub(crate) no_new_privs: bool,
+    pub(crate) seccomp_filter: Option<Vec<SockFilter>>,
+    pub(crate) seccomp_flags: SeccompFlags,
+    pub(crate) rlimits: Vec<(Resource, u64, u64)>,
+    pub(crate) oom_score_adj: Option<i32>,
+    pub(crate) personality: Option<u32>,
+    pub(crate) ptrace_traceme: bool,
+    pub(crate) foreground: Option<OwnedFd>,
+    pub(crate) controlling_tty: Option<i32>,
+    pub(crate) no_controlling_tty: bool,
+    pub(crate) setsid_if_tty: bool,
+    pub(crate) signal_mask: Option<SigSet>,
+    pub(crate) reset_ignored_signals: bool,
+    pub(crate) new_session_keyring: bool,
 }
 
 impl Command {
@@ -77,6 +96,23 @@ impl Command {
             pdeathsig: None,
             ambient_caps: Vec::new(),
             create_pidfd: false,
+            capabilities: None,
+            bounding_set: None,
+            securebits: None,
+            no_new_privs: false,
+            seccomp_filter: None,
+            seccomp_flags: SeccompFlags::empty(),
+            rlimits: Vec::new(),
+            oom_score_adj: None,
+            personality: None,
+            ptrace_traceme: false,
+            foreground: None,
+            controlling_tty: None,
+            no_controlling_tty: false,
+            setsid_if_tty: false,
+            signal_mask: None,
+            reset_ignored_signals: false,
+            new_session_keyring: false,
         }
     }
 
@@ -268,6 +304,144 @@ impl Command {
     /// race-free `wait` and `kill`.
     pub fn create_pidfd(&mut self, create: bool) -> &mut Self {
         self.create_pidfd = create;
+        self
+    }
+
+    /// Sets the child's permitted, inheritable and effective capability
+    /// sets (`capset`), after the uid change (the permitted set is kept
+    /// across it for this). Each set may only shrink what the caller has.
+    ///
+    /// For a program run as uid 0, exec grants the bounding set again
+    /// unless [`securebits`] has [`SecureBits::NOROOT`] or the bounding set
+    /// is reduced with [`bounding_set`].
+    ///
+    /// [`securebits`]: Command::securebits
+    /// [`bounding_set`]: Command::bounding_set
+    pub fn capabilities(&mut self, sets: CapSet) -> &mut Self {
+        self.capabilities = Some(sets);
+        self
+    }
+
+    /// Keeps only these capabilities in the child's bounding set (drops
+    /// every other one up to the kernel's last capability). Needs
+    /// `CAP_SETPCAP`; done before the uid change.
+    pub fn bounding_set(&mut self, keep: impl IntoIterator<Item = Capability>) -> &mut Self {
+        self.bounding_set = Some(keep.into_iter().collect());
+        self
+    }
+
+    /// Sets the child's securebits (`PR_SET_SECUREBITS`). Needs
+    /// `CAP_SETPCAP`; done before the uid change, so that `KEEP_CAPS` and
+    /// `NO_SETUID_FIXUP` apply to it.
+    pub fn securebits(&mut self, bits: SecureBits) -> &mut Self {
+        self.securebits = Some(bits);
+        self
+    }
+
+    /// Sets `no_new_privs`: exec can never grant privileges again (setuid
+    /// bits and file capabilities are ignored). Lets an unprivileged caller
+    /// install a seccomp filter.
+    pub fn no_new_privs(&mut self, set: bool) -> &mut Self {
+        self.no_new_privs = set;
+        self
+    }
+
+    /// Installs a classic BPF seccomp filter as the child's last step
+    /// before exec (so it cannot block the setup). At most 4096
+    /// instructions. Without [`no_new_privs(true)`] the caller needs
+    /// `CAP_SYS_ADMIN`. The filter must allow `execve` (and `write` and
+    /// `exit_group`, or a failed exec cannot be reported).
+    ///
+    /// [`no_new_privs(true)`]: Command::no_new_privs
+    pub fn seccomp_filter(&mut self, filter: Vec<SockFilter>) -> &mut Self {
+        self.seccomp_filter = Some(filter);
+        self
+    }
+
+    /// Flags for [`seccomp_filter`](Command::seccomp_filter).
+    pub fn seccomp_flags(&mut self, flags: SeccompFlags) -> &mut Self {
+        self.seccomp_flags = flags;
+        self
+    }
+
+    /// Sets a resource limit in the child (`prlimit64`); `u64::MAX`
+    /// ([`Resource::INFINITY`]) is no limit. Setting the same resource
+    /// again replaces the earlier value.
+    pub fn rlimit(&mut self, resource: Resource, soft: u64, hard: u64) -> &mut Self {
+        self.rlimits.retain(|(r, _, _)| *r != resource);
+        self.rlimits.push((resource, soft, hard));
+        self
+    }
+
+    /// Sets the child's OOM-killer adjustment (-1000 to 1000; lowering it
+    /// below the caller's needs `CAP_SYS_RESOURCE`).
+    pub fn oom_score_adj(&mut self, adj: i32) -> &mut Self {
+        self.oom_score_adj = Some(adj);
+        self
+    }
+
+    /// Sets the child's execution domain (`personality(2)`, e.g.
+    /// `ADDR_NO_RANDOMIZE` = 0x0040000).
+    pub fn personality(&mut self, persona: u32) -> &mut Self {
+        self.personality = Some(persona);
+        self
+    }
+
+    /// Makes the child a tracee of the caller (`PTRACE_TRACEME`): it stops
+    /// with `SIGTRAP` at exec, before running any of the program.
+    pub fn ptrace_traceme(&mut self, trace: bool) -> &mut Self {
+        self.ptrace_traceme = trace;
+        self
+    }
+
+    /// Makes the child's process group the foreground group of this
+    /// terminal (`TIOCSPGRP`), as shells do for a job. Usually with
+    /// [`process_group(0)`](Command::process_group).
+    pub fn foreground(&mut self, tty: impl Into<OwnedFd>) -> &mut Self {
+        self.foreground = Some(tty.into());
+        self
+    }
+
+    /// Makes the terminal open at `child_fd` (a number in the child, after
+    /// the fd mapping) the child's controlling terminal (`TIOCSCTTY`).
+    /// Needs [`setsid(true)`](Command::setsid).
+    pub fn controlling_tty(&mut self, child_fd: i32) -> &mut Self {
+        self.controlling_tty = Some(child_fd);
+        self
+    }
+
+    /// Detaches the child from its controlling terminal (`TIOCNOTTY`).
+    pub fn no_controlling_tty(&mut self, detach: bool) -> &mut Self {
+        self.no_controlling_tty = detach;
+        self
+    }
+
+    /// Starts a new session when any of the child's stdin, stdout or
+    /// stderr is a terminal, so that it cannot push input into the
+    /// caller's terminal with `TIOCSTI`.
+    pub fn setsid_if_tty(&mut self, setsid: bool) -> &mut Self {
+        self.setsid_if_tty = setsid;
+        self
+    }
+
+    /// The child's signal mask at exec (default: the caller's mask at the
+    /// time of the spawn).
+    pub fn signal_mask(&mut self, mask: SigSet) -> &mut Self {
+        self.signal_mask = Some(mask);
+        self
+    }
+
+    /// Also resets ignored signals (`SIG_IGN`) to their default action.
+    /// Caught signals are always reset; SIGPIPE always is.
+    pub fn reset_ignored_signals(&mut self, reset: bool) -> &mut Self {
+        self.reset_ignored_signals = reset;
+        self
+    }
+
+    /// Gives the child a fresh, anonymous session keyring
+    /// (`KEYCTL_JOIN_SESSION_KEYRING`), so it cannot reach the caller's keys.
+    pub fn new_session_keyring(&mut self, new: bool) -> &mut Self {
+        self.new_session_keyring = new;
         self
     }
 

@@ -26,6 +26,20 @@ pub enum Step {
     Setsid = 20,
     /// `setpgid()`.
     SetPgid = 21,
+    /// Making the child's group the terminal's foreground group (`TIOCSPGRP`).
+    Foreground = 22,
+    /// `/proc/self/oom_score_adj`.
+    OomScoreAdj = 30,
+    /// `prlimit64()`.
+    Rlimit = 31,
+    /// `personality()`.
+    Personality = 32,
+    /// `keyctl(KEYCTL_JOIN_SESSION_KEYRING)`.
+    SessionKeyring = 33,
+    /// Dropping capabilities from the bounding set.
+    BoundingSet = 38,
+    /// `prctl(PR_SET_SECUREBITS)`.
+    SecureBits = 39,
     /// `prctl(PR_SET_KEEPCAPS)` before a uid change that keeps capabilities.
     KeepCaps = 40,
     /// `setgroups()`.
@@ -40,14 +54,24 @@ pub enum Step {
     AmbientCaps = 51,
     /// `chdir()` into the working directory.
     Chdir = 60,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`.
+    NoNewPrivs = 65,
     /// `prctl(PR_SET_PDEATHSIG)`.
     ParentDeathSignal = 70,
     /// Placing an fd at its child number.
     FdMapping = 80,
     /// Closing the fds that were not mapped.
     CloseFds = 81,
+    /// Detaching from the controlling terminal (`TIOCNOTTY`).
+    NoControllingTty = 82,
+    /// Taking a controlling terminal (`TIOCSCTTY`).
+    ControllingTty = 83,
+    /// Installing the seccomp filter.
+    Seccomp = 85,
     /// Setting the final signal mask.
     SignalMask = 90,
+    /// `ptrace(PTRACE_TRACEME)`.
+    PtraceTraceme = 95,
     /// `execve()` of the program.
     Exec = 100,
     /// Waiting for the child (after a successful spawn).
@@ -66,6 +90,13 @@ impl Step {
         Step::SignalReset,
         Step::Setsid,
         Step::SetPgid,
+        Step::Foreground,
+        Step::OomScoreAdj,
+        Step::Rlimit,
+        Step::Personality,
+        Step::SessionKeyring,
+        Step::BoundingSet,
+        Step::SecureBits,
         Step::KeepCaps,
         Step::SetGroups,
         Step::SetGid,
@@ -73,10 +104,15 @@ impl Step {
         Step::Capabilities,
         Step::AmbientCaps,
         Step::Chdir,
+        Step::NoNewPrivs,
         Step::ParentDeathSignal,
         Step::FdMapping,
         Step::CloseFds,
+        Step::NoControllingTty,
+        Step::ControllingTty,
+        Step::Seccomp,
         Step::SignalMask,
+        Step::PtraceTraceme,
         Step::Exec,
         Step::Wait,
         Step::Signal,

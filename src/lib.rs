@@ -57,17 +57,21 @@ mod errno_names;
 mod error;
 mod plan;
 mod prepare;
+mod rlimit;
+mod seccomp;
 mod signal;
 mod spawn;
 mod stdio;
 mod sys;
 
 pub use arg::Arg;
-pub use caps::{Capability, ParseCapabilityError};
+pub use caps::{CapMask, CapSet, Capability, ParseCapabilityError, SecureBits};
 pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
 pub use command::Command;
 pub use error::{Error, Step};
-pub use signal::{ParseSignalError, Signal};
+pub use rlimit::{ParseResourceError, Resource};
+pub use seccomp::{SeccompFlags, SockFilter};
+pub use signal::{ParseSignalError, SigSet, Signal};
 pub use spawn::Prepared;
 pub use stdio::Stdio;
 

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use rustix::fd::OwnedFd;
 
+use crate::SockFilter;
 use crate::sys::CStrArray;
 
 /// Where one child fd comes from.
@@ -42,7 +43,7 @@ impl Credentials {
     /// Does the child change any credential (and so, through the shared
     /// mm, possibly the parent's dumpable flag)?
     pub(crate) fn any(&self) -> bool {
-        self.uid.is_some() || self.gid.is_some() || self.groups.is_some()
+        self.uid.is_some() || self.gid.is_some() || self.groups.is_some() || self.clear_groups
     }
 }
 
@@ -75,6 +76,29 @@ pub(crate) struct Plan {
     /// Ambient capabilities to raise, as a bit mask.
     pub ambient_caps: u64,
     pub create_pidfd: bool,
+    /// Explicit capability sets (permitted, inheritable, effective).
+    pub capabilities: Option<[u64; 3]>,
+    /// Capabilities to drop from the bounding set, as a mask.
+    pub bounding_drop: u64,
+    pub securebits: Option<u32>,
+    pub no_new_privs: bool,
+    /// Seccomp filter and flags.
+    pub seccomp: Option<(Vec<SockFilter>, u32)>,
+    /// `(resource, soft, hard)`.
+    pub rlimits: Vec<(u32, u64, u64)>,
+    /// The decimal text written to /proc/self/oom_score_adj.
+    pub oom_score_adj: Option<Vec<u8>>,
+    pub personality: Option<u32>,
+    pub ptrace_traceme: bool,
+    /// Terminal fd (owned, parent number) whose foreground group to set.
+    pub foreground: Option<i32>,
+    pub controlling_tty: Option<i32>,
+    pub no_controlling_tty: bool,
+    pub setsid_if_tty: bool,
+    /// Mask at exec; `None` means the parent's.
+    pub signal_mask: Option<u64>,
+    pub reset_ignored_signals: bool,
+    pub new_session_keyring: bool,
     /// The fds the mappings copy from, kept open for the plan's life (the
     /// child reads their numbers from `fd_mappings`).
     #[allow(dead_code)]

@@ -8,11 +8,12 @@ use core::sync::atomic::{AtomicI32, Ordering};
 
 use rustix::fd::{AsFd, OwnedFd};
 
-use crate::Error;
 use crate::command::Command;
 use crate::plan::{Credentials, FdMapping, FdSource, Plan};
+use crate::seccomp::MAX_INSTRUCTIONS;
 use crate::stdio::StdioKind;
 use crate::sys::CStrArray;
+use crate::{Capability, Error};
 
 /// What an unset stdio stream becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,17 +219,131 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         return Err(invalid(format!("process group {pgid} is negative")));
     }
 
-    let mut ambient_caps = 0u64;
-    for cap in &cmd.ambient_caps {
-        let last = last_capability();
-        if i32::from(cap.as_raw()) > last {
+    let last_cap = last_capability();
+    let check_cap = |cap: &Capability, what: &str| -> Result<u64, Error> {
+        if i32::from(cap.as_raw()) > last_cap {
             return Err(invalid(format!(
-                "ambient capability {cap} ({}) is not known to this kernel (its last is {last})",
+                "{what} capability {cap} ({}) is not known to this kernel (its last is {last_cap})",
                 cap.as_raw()
             )));
         }
-        ambient_caps |= cap.bit();
+        Ok(cap.bit())
+    };
+    let mut ambient_caps = 0u64;
+    for cap in &cmd.ambient_caps {
+        ambient_caps |= check_cap(cap, "ambient")?;
     }
+    let capabilities = match &cmd.capabilities {
+        None => None,
+        Some(sets) => {
+            for (mask, what) in [
+                (sets.permitted, "permitted"),
+                (sets.inheritable, "inheritable"),
+                (sets.effective, "effective"),
+            ] {
+                for cap in mask.iter() {
+                    check_cap(&cap, what)?;
+                }
+            }
+            if let Some(cap) = sets.effective.iter().find(|c| !sets.permitted.contains(*c)) {
+                return Err(invalid(format!(
+                    "effective capability {cap} is not in the permitted set"
+                )));
+            }
+            for cap in cmd.ambient_caps.iter() {
+                if !sets.permitted.contains(*cap) || !sets.inheritable.contains(*cap) {
+                    return Err(invalid(format!(
+                        "ambient capability {cap} must be in the permitted and inheritable sets given to capabilities()"
+                    )));
+                }
+            }
+            Some([
+                sets.permitted.bits(),
+                sets.inheritable.bits(),
+                sets.effective.bits(),
+            ])
+        }
+    };
+    let bounding_drop = match &cmd.bounding_set {
+        None => 0,
+        Some(keep) => {
+            let mut kept = 0u64;
+            for cap in keep {
+                kept |= check_cap(cap, "bounding-set")?;
+            }
+            let all = if last_cap >= 63 {
+                u64::MAX
+            } else {
+                (1u64 << (last_cap + 1)) - 1
+            };
+            all & !kept
+        }
+    };
+
+    let seccomp = match &cmd.seccomp_filter {
+        None => None,
+        Some(filter) if filter.is_empty() => {
+            return Err(invalid(String::from("the seccomp filter is empty")));
+        }
+        Some(filter) if filter.len() > MAX_INSTRUCTIONS => {
+            return Err(invalid(format!(
+                "the seccomp filter has {} instructions, more than the kernel's {MAX_INSTRUCTIONS}",
+                filter.len()
+            )));
+        }
+        Some(filter) => Some((filter.clone(), cmd.seccomp_flags.bits())),
+    };
+
+    let mut rlimits = Vec::with_capacity(cmd.rlimits.len());
+    for (resource, soft, hard) in &cmd.rlimits {
+        if soft > hard {
+            return Err(invalid(format!(
+                "{resource}: soft limit {soft} is above hard limit {hard}"
+            )));
+        }
+        rlimits.push((resource.as_raw(), *soft, *hard));
+    }
+
+    let oom_score_adj = match cmd.oom_score_adj {
+        None => None,
+        Some(adj) if !(-1000..=1000).contains(&adj) => {
+            return Err(invalid(format!(
+                "oom_score_adj {adj} is outside -1000..=1000"
+            )));
+        }
+        Some(adj) => Some(format!("{adj}\n").into_bytes()),
+    };
+
+    if cmd.personality == Some(u32::MAX) {
+        return Err(invalid(String::from(
+            "personality 0xffffffff only queries; it sets nothing",
+        )));
+    }
+
+    if let Some(fd) = cmd.controlling_tty {
+        if fd < 0 {
+            return Err(invalid(format!("controlling_tty fd {fd} is negative")));
+        }
+        if !cmd.setsid {
+            return Err(invalid(String::from(
+                "controlling_tty() needs setsid(true): only a session leader can take a controlling terminal",
+            )));
+        }
+        if cmd.no_controlling_tty {
+            return Err(invalid(String::from(
+                "controlling_tty() and no_controlling_tty(true) contradict each other",
+            )));
+        }
+    }
+    let foreground = match &cmd.foreground {
+        None => None,
+        Some(tty) => Some(keep_copy(
+            &program,
+            tty,
+            "the foreground terminal",
+            &mut owned_fds,
+        )?),
+    };
 
     Ok(Plan {
         program: program.into(),
@@ -248,6 +363,22 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         pdeathsig: cmd.pdeathsig.map_or(0, |s| s.as_raw()),
         ambient_caps,
         create_pidfd: cmd.create_pidfd,
+        capabilities,
+        bounding_drop,
+        securebits: cmd.securebits.map(|b| b.bits()),
+        no_new_privs: cmd.no_new_privs,
+        seccomp,
+        rlimits,
+        oom_score_adj,
+        personality: cmd.personality,
+        ptrace_traceme: cmd.ptrace_traceme,
+        foreground,
+        controlling_tty: cmd.controlling_tty,
+        no_controlling_tty: cmd.no_controlling_tty,
+        setsid_if_tty: cmd.setsid_if_tty,
+        signal_mask: cmd.signal_mask.map(|m| m.bits()),
+        reset_ignored_signals: cmd.reset_ignored_signals,
+        new_session_keyring: cmd.new_session_keyring,
         owned_fds,
     })
 }

@@ -165,3 +165,58 @@ impl FromStr for Signal {
         Err(ParseSignalError)
     }
 }
+
+/// A set of signals (the kernel's 64-bit `sigset_t`), for the child's
+/// signal mask.
+///
+/// ```
+/// use clonexec::{SigSet, Signal};
+/// let set: SigSet = [Signal::INT, Signal::TERM].into_iter().collect();
+/// assert!(set.contains(Signal::TERM));
+/// assert_eq!(set.bits(), (1 << 1) | (1 << 14));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SigSet(u64);
+
+impl SigSet {
+    /// No signal.
+    pub const EMPTY: SigSet = SigSet(0);
+    /// Every signal (the kernel ignores SIGKILL and SIGSTOP in a mask).
+    pub const FULL: SigSet = SigSet(u64::MAX);
+
+    /// The set with these bits (bit `n - 1` is signal `n`, as in the kernel
+    /// and in `/proc/PID/status`).
+    pub const fn from_bits(bits: u64) -> Self {
+        SigSet(bits)
+    }
+
+    /// The raw mask.
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Whether `signal` is in the set.
+    pub const fn contains(self, signal: Signal) -> bool {
+        self.0 & (1u64 << (signal.0 - 1)) != 0
+    }
+
+    /// Adds `signal`.
+    pub fn insert(&mut self, signal: Signal) {
+        self.0 |= 1u64 << (signal.0 - 1);
+    }
+
+    /// Removes `signal`.
+    pub fn remove(&mut self, signal: Signal) {
+        self.0 &= !(1u64 << (signal.0 - 1));
+    }
+}
+
+impl FromIterator<Signal> for SigSet {
+    fn from_iter<I: IntoIterator<Item = Signal>>(iter: I) -> Self {
+        let mut set = SigSet::EMPTY;
+        for signal in iter {
+            set.insert(signal);
+        }
+        set
+    }
+}
