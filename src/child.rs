@@ -95,29 +95,67 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
 
     // 1. Signal dispositions. Handlers belong to the parent's code and must
     // not run in the child (ANCHORS trap 1); clone3's CLONE_CLEAR_SIGHAND
-    // usually did this already. SIG_IGN survives, as with fork+exec, except
-    // SIGPIPE: Rust programs ignore it, programs we start expect the default.
-    if !ctx.handlers_cleared {
-        reset_signal_handlers()?;
+    // usually did this already. SIG_IGN survives, as with fork+exec, unless
+    // asked otherwise; SIGPIPE does not: Rust programs ignore it, programs
+    // we start expect the default.
+    if !ctx.handlers_cleared || plan.reset_ignored_signals {
+        reset_signal_handlers(plan.reset_ignored_signals)?;
     }
     sys::rt_sigaction(g::SIGPIPE as i32, Some(&KernelSigaction::DEFAULT), None)
         .map_err(at(Step::SignalReset, g::SIGPIPE))?;
 
-    // 3. Session and process group.
-    if plan.setsid {
+    // 3. Session, process group, foreground. The whole mask is still
+    // blocked, so TIOCSPGRP from a background group raises no SIGTTOU.
+    if plan.setsid || (plan.setsid_if_tty && stdio_is_tty(ctx.fd_moves)) {
         sys::setsid().map_err(at(Step::Setsid, 0))?;
     }
     if let Some(pgid) = plan.process_group {
         sys::setpgid(0, pgid).map_err(at(Step::SetPgid, pgid as u32))?;
     }
+    if let Some(tty) = plan.foreground {
+        let pgrp = sys::getpgrp().map_err(at(Step::Foreground, 0))?;
+        sys::tcsetpgrp(tty, pgrp).map_err(at(Step::Foreground, pgrp as u32))?;
+    }
 
-    // 9. Credentials: groups, then gid, then uid (each needs the privilege
+    // 8. Resources, still with the caller's privileges.
+    if let Some(text) = &plan.oom_score_adj {
+        write_file(c"/proc/self/oom_score_adj", text).map_err(at(Step::OomScoreAdj, 0))?;
+    }
+    for &(resource, soft, hard) in &plan.rlimits {
+        sys::prlimit(resource, soft, hard).map_err(at(Step::Rlimit, resource))?;
+    }
+    if let Some(persona) = plan.personality {
+        sys::personality(persona).map_err(at(Step::Personality, persona))?;
+    }
+    if plan.new_session_keyring {
+        sys::join_new_session_keyring().map_err(at(Step::SessionKeyring, 0))?;
+    }
+
+    // 9. Bounding set and securebits need CAP_SETPCAP, which a uid change
+    // takes away, and securebits decide what that change does to the
+    // capability sets: both come first.
+    let mut cap = 0u32;
+    while cap < 64 {
+        if plan.bounding_drop & 1u64.wrapping_shl(cap) != 0 {
+            sys::prctl(pr::PR_CAPBSET_DROP, cap as usize, 0, 0, 0)
+                .map_err(at(Step::BoundingSet, cap))?;
+        }
+        cap = cap.wrapping_add(1);
+    }
+    if let Some(bits) = plan.securebits {
+        sys::prctl(pr::PR_SET_SECUREBITS, bits as usize, 0, 0, 0)
+            .map_err(at(Step::SecureBits, bits))?;
+    }
+
+    // Credentials: groups, then gid, then uid (each needs the privilege
     // the next one drops). Raw per-thread syscalls: libc's would broadcast
     // to threads that do not exist here (ANCHORS trap 2).
     let creds = &plan.credentials;
-    if plan.ambient_caps != 0 && creds.uid.is_some() {
-        // Keep the permitted set across the uid change so ambient caps can
-        // be raised afterwards (the kernel clears the ambient set anyway).
+    let wants_caps = plan.capabilities.is_some() || plan.ambient_caps != 0;
+    let keep_caps_locked = plan.securebits.is_some_and(|b| b & (1 << 5) != 0);
+    if wants_caps && creds.uid.is_some() && !keep_caps_locked {
+        // Keep the permitted set across the uid change so the requested
+        // sets can be installed afterwards (exec clears KEEPCAPS).
         sys::prctl(pr::PR_SET_KEEPCAPS, 1, 0, 0, 0).map_err(at(Step::KeepCaps, 0))?;
     }
     if let Some(groups) = &creds.groups {
@@ -138,32 +176,44 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
         sys::setresuid(uid).map_err(at(Step::SetUid, uid))?;
     }
 
-    // 10. Ambient capabilities: each must be permitted and inheritable
-    // before it can be raised.
-    if plan.ambient_caps != 0 {
+    // 10. Capability sets, then ambient capabilities: each ambient one
+    // must be permitted and inheritable before it can be raised.
+    if let Some([permitted, inheritable, effective]) = plan.capabilities {
+        sys::capset(&sys::CapSets {
+            effective,
+            permitted,
+            inheritable,
+        })
+        .map_err(at(Step::Capabilities, 0))?;
+    } else if plan.ambient_caps != 0 {
         let mut sets = sys::capget().map_err(at(Step::Capabilities, 0))?;
         sets.inheritable |= plan.ambient_caps;
         sys::capset(&sets).map_err(at(Step::Capabilities, 0))?;
-        let mut cap = 0u32;
-        while cap < 64 {
-            if plan.ambient_caps & 1u64.wrapping_shl(cap) != 0 {
-                sys::prctl(
-                    pr::PR_CAP_AMBIENT,
-                    pr::PR_CAP_AMBIENT_RAISE as usize,
-                    cap as usize,
-                    0,
-                    0,
-                )
-                .map_err(at(Step::AmbientCaps, cap))?;
-            }
-            cap = cap.wrapping_add(1);
+    }
+    let mut cap = 0u32;
+    while cap < 64 {
+        if plan.ambient_caps & 1u64.wrapping_shl(cap) != 0 {
+            sys::prctl(
+                pr::PR_CAP_AMBIENT,
+                pr::PR_CAP_AMBIENT_RAISE as usize,
+                cap as usize,
+                0,
+                0,
+            )
+            .map_err(at(Step::AmbientCaps, cap))?;
         }
+        cap = cap.wrapping_add(1);
     }
 
     // 11. Working directory, after the uid change so that it is checked
     // with the new user's permissions.
     if let Some(dir) = &plan.cwd {
         sys::chdir(dir).map_err(at(Step::Chdir, 0))?;
+    }
+
+    // 12.
+    if plan.no_new_privs {
+        sys::prctl(pr::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0).map_err(at(Step::NoNewPrivs, 0))?;
     }
 
     // 13. Parent-death signal. Set after the uid change, which clears it;
@@ -191,18 +241,70 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
         close_other_fds(&plan.keep_fds, *report_fd).map_err(at(Step::CloseFds, 0))?;
     }
 
+    // 15. Controlling terminal, with the fds in their final places.
+    if plan.no_controlling_tty {
+        // ENXIO: there is no controlling terminal to leave.
+        match sys::open(c"/dev/tty", sys::O_RDWR_NOCTTY_CLOEXEC) {
+            Ok(tty) => {
+                let result = sys::detach_controlling_tty(tty);
+                let _ = sys::close(tty);
+                result.map_err(at(Step::NoControllingTty, 0))?;
+            }
+            Err(errno) if errno as u32 == errno::ENXIO => {}
+            Err(errno) => return Err(at(Step::NoControllingTty, 0)(errno)),
+        }
+    }
+    if let Some(fd) = plan.controlling_tty {
+        sys::set_controlling_tty(fd).map_err(at(Step::ControllingTty, fd as u32))?;
+    }
+
+    // 16. seccomp last, so the filter cannot block our own setup.
+    if let Some((filter, flags)) = &plan.seccomp {
+        sys::seccomp_set_filter(filter, *flags).map_err(at(Step::Seccomp, filter.len() as u32))?;
+    }
+
     // 17. The final signal mask, as late as possible: from here on the
     // program's own signals may arrive.
-    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&ctx.parent_mask), None)
-        .map_err(at(Step::SignalMask, 0))?;
+    let mask = plan.signal_mask.unwrap_or(ctx.parent_mask);
+    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&mask), None).map_err(at(Step::SignalMask, 0))?;
+
+    // 18.
+    if plan.ptrace_traceme {
+        sys::ptrace_traceme().map_err(at(Step::PtraceTraceme, 0))?;
+    }
 
     // 19. exec.
     Err(exec(plan))
 }
 
+/// Whether the child's stdin, stdout or stderr (as they will be after the
+/// fd shuffle) is a terminal.
+fn stdio_is_tty(moves: &[FdMove]) -> bool {
+    let mut stream = 0;
+    while stream < 3 {
+        let fd = moves
+            .iter()
+            .find(|m| m.dst == stream)
+            .map_or(stream, |m| m.src.get());
+        if sys::is_tty(fd) {
+            return true;
+        }
+        stream = stream.wrapping_add(1);
+    }
+    false
+}
+
+/// Writes `text` to an existing file (a /proc knob) in one `write`.
+fn write_file(path: &core::ffi::CStr, text: &[u8]) -> Result<(), Errno> {
+    let fd = sys::open(path, sys::O_WRONLY_CLOEXEC)?;
+    let result = sys::write(fd, text);
+    let _ = sys::close(fd);
+    result.map(drop)
+}
+
 /// Resets every caught signal to `SIG_DFL` (clone without
-/// `CLONE_CLEAR_SIGHAND`); ignored signals stay ignored.
-fn reset_signal_handlers() -> Result<(), Failure> {
+/// `CLONE_CLEAR_SIGHAND`), and ignored ones too when `ignored` is set.
+fn reset_signal_handlers(ignored: bool) -> Result<(), Failure> {
     let mut sig = 1;
     while sig <= sys::MAX_SIGNAL {
         let mut old = KernelSigaction::DEFAULT;
@@ -210,7 +312,7 @@ fn reset_signal_handlers() -> Result<(), Failure> {
         // they have no handler to reset.
         if sys::rt_sigaction(sig, None, Some(&mut old)).is_ok()
             && old.handler != sys::SIG_DFL
-            && old.handler != sys::SIG_IGN
+            && (ignored || old.handler != sys::SIG_IGN)
         {
             sys::rt_sigaction(sig, Some(&KernelSigaction::DEFAULT), None)
                 .map_err(at(Step::SignalReset, sig as u32))?;

@@ -164,6 +164,35 @@ fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         },
         Step::Setsid => String::from("setsid()"),
         Step::SetPgid => format!("setpgid(0, {detail})"),
+        Step::Foreground => format!("ioctl(TIOCSPGRP, {detail})"),
+        Step::OomScoreAdj => match &plan.oom_score_adj {
+            Some(text) => format!(
+                "writing {} to /proc/self/oom_score_adj",
+                String::from_utf8_lossy(text).trim_end()
+            ),
+            None => String::from("writing /proc/self/oom_score_adj"),
+        },
+        Step::Rlimit => {
+            let limit = plan.rlimits.iter().find(|(r, _, _)| *r == detail);
+            match (crate::Resource::new(detail), limit) {
+                (Some(resource), Some((_, soft, hard))) => {
+                    format!("prlimit64({resource}, {soft}, {hard})")
+                }
+                _ => format!("prlimit64({detail})"),
+            }
+        }
+        Step::Personality => format!("personality({detail:#x})"),
+        Step::SessionKeyring => String::from("keyctl(KEYCTL_JOIN_SESSION_KEYRING)"),
+        Step::BoundingSet => match u8::try_from(detail).ok().and_then(Capability::new) {
+            Some(cap) => format!("dropping {cap} from the bounding set"),
+            None => String::from("dropping a capability from the bounding set"),
+        },
+        Step::SecureBits => format!("prctl(PR_SET_SECUREBITS, {detail:#x})"),
+        Step::NoNewPrivs => String::from("prctl(PR_SET_NO_NEW_PRIVS)"),
+        Step::NoControllingTty => String::from("ioctl(TIOCNOTTY)"),
+        Step::ControllingTty => format!("ioctl({detail}, TIOCSCTTY)"),
+        Step::Seccomp => format!("seccomp(SECCOMP_SET_MODE_FILTER) with {detail} instructions"),
+        Step::PtraceTraceme => String::from("ptrace(PTRACE_TRACEME)"),
         Step::KeepCaps => String::from("prctl(PR_SET_KEEPCAPS)"),
         Step::SetGroups => format!("setgroups() with {detail} groups"),
         Step::SetGid => format!("setresgid({detail})"),

@@ -336,3 +336,124 @@ pub(crate) fn pidfd_send_signal(pidfd: i32, sig: i32) -> SysResult<()> {
     // accepts (it then fills in a kill()-like siginfo).
     unsafe { syscall!(g::__NR_pidfd_send_signal, pidfd, sig, 0, 0) }.map(drop)
 }
+
+/// `prlimit64(0, resource, {soft, hard}, NULL)` on this process.
+#[inline]
+pub(crate) fn prlimit(resource: u32, soft: u64, hard: u64) -> SysResult<()> {
+    let limit = g::rlimit64 {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: `limit` is a live rlimit64; the old-limit pointer is null.
+    unsafe {
+        syscall!(
+            g::__NR_prlimit64,
+            0,
+            resource,
+            &limit as *const g::rlimit64,
+            0
+        )
+    }
+    .map(drop)
+}
+
+/// `personality(persona)`.
+#[inline]
+pub(crate) fn personality(persona: u32) -> SysResult<()> {
+    // SAFETY: integer argument only.
+    unsafe { syscall!(g::__NR_personality, persona) }.map(drop)
+}
+
+/// `keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)`: a new anonymous session
+/// keyring.
+#[inline]
+pub(crate) fn join_new_session_keyring() -> SysResult<()> {
+    const KEYCTL_JOIN_SESSION_KEYRING: usize = 1;
+    // SAFETY: a null name pointer asks for an anonymous keyring.
+    unsafe { syscall!(g::__NR_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0) }.map(drop)
+}
+
+/// `ptrace(PTRACE_TRACEME, 0, 0, 0)`.
+#[inline]
+pub(crate) fn ptrace_traceme() -> SysResult<()> {
+    // SAFETY: PTRACE_TRACEME (0) takes no pointers.
+    unsafe { syscall!(g::__NR_ptrace, 0, 0, 0, 0) }.map(drop)
+}
+
+/// `getpgid(0)`: this process's group.
+#[inline]
+pub(crate) fn getpgrp() -> SysResult<i32> {
+    // SAFETY: integer argument only.
+    unsafe { syscall!(g::__NR_getpgid, 0) }.map(|p| p as i32)
+}
+
+// Terminal ioctls; the numbers are the asm-generic/x86 ones (the same on
+// x86, x86_64, aarch64 and riscv64).
+const TCGETS: u32 = 0x5401;
+const TIOCSCTTY: u32 = 0x540E;
+const TIOCSPGRP: u32 = 0x5410;
+const TIOCNOTTY: u32 = 0x5422;
+
+/// Whether `fd` is a terminal (`TCGETS` succeeds).
+#[inline]
+pub(crate) fn is_tty(fd: i32) -> bool {
+    // The kernel's struct termios is 36 to 44 bytes depending on the arch.
+    let mut termios = [0u8; 64];
+    // SAFETY: TCGETS writes one struct termios, smaller than the buffer.
+    unsafe { syscall!(g::__NR_ioctl, fd, TCGETS, termios.as_mut_ptr()) }.is_ok()
+}
+
+/// `ioctl(fd, TIOCSPGRP, &pgrp)`: makes `pgrp` the terminal's foreground
+/// process group.
+#[inline]
+pub(crate) fn tcsetpgrp(fd: i32, pgrp: i32) -> SysResult<()> {
+    // SAFETY: TIOCSPGRP reads one pid_t (i32) from a live local.
+    unsafe { syscall!(g::__NR_ioctl, fd, TIOCSPGRP, &pgrp as *const i32) }.map(drop)
+}
+
+/// `ioctl(fd, TIOCSCTTY, 0)`: makes the terminal our controlling terminal.
+#[inline]
+pub(crate) fn set_controlling_tty(fd: i32) -> SysResult<()> {
+    // SAFETY: integer arguments only (0: do not steal from another session).
+    unsafe { syscall!(g::__NR_ioctl, fd, TIOCSCTTY, 0) }.map(drop)
+}
+
+/// `ioctl(fd, TIOCNOTTY)`: gives up the controlling terminal.
+#[inline]
+pub(crate) fn detach_controlling_tty(fd: i32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_ioctl, fd, TIOCNOTTY, 0) }.map(drop)
+}
+
+/// `O_RDWR | O_NOCTTY | O_CLOEXEC`, for opening `/dev/tty`.
+pub(crate) const O_RDWR_NOCTTY_CLOEXEC: u32 = g::O_RDWR | g::O_NOCTTY | g::O_CLOEXEC;
+
+/// `O_WRONLY | O_CLOEXEC`.
+pub(crate) const O_WRONLY_CLOEXEC: u32 = g::O_WRONLY | g::O_CLOEXEC;
+
+/// `seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog)`.
+#[inline]
+pub(crate) fn seccomp_set_filter(filter: &[crate::SockFilter], flags: u32) -> SysResult<()> {
+    #[repr(C)]
+    struct SockFprog {
+        len: u16,
+        filter: *const crate::SockFilter,
+    }
+    const SECCOMP_SET_MODE_FILTER: u32 = 1;
+    // prepare() keeps filters at most 4096 instructions long.
+    let prog = SockFprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr(),
+    };
+    // SAFETY: `prog` points to `len` live `SockFilter`s, which are
+    // #[repr(C)] like the kernel's `struct sock_filter`.
+    unsafe {
+        syscall!(
+            g::__NR_seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            flags,
+            &prog as *const SockFprog
+        )
+    }
+    .map(drop)
+}
