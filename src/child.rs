@@ -51,6 +51,9 @@ pub(crate) struct ChildCtx<'a> {
     /// Whether `clone3(CLONE_CLEAR_SIGHAND)` already reset the handlers
     /// (set by `launch`).
     pub handlers_cleared: bool,
+    /// The sync pipe `(read, write)` the child waits on while the parent
+    /// writes its id maps, or `(-1, -1)`.
+    pub sync_pipe: (i32, i32),
 }
 
 struct Failure {
@@ -104,6 +107,24 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
     sys::rt_sigaction(g::SIGPIPE as i32, Some(&KernelSigaction::DEFAULT), None)
         .map_err(at(Step::SignalReset, g::SIGPIPE))?;
 
+    // 2. Wait until the parent has written our id maps (and so until we
+    // have the uid we will act as). Our copy of the write end goes first, or
+    // a parent that gives up could not make us see EOF.
+    let (sync_read, sync_write) = ctx.sync_pipe;
+    if sync_read >= 0 {
+        let _ = sys::close(sync_write);
+        let mut byte = [0u8; 1];
+        loop {
+            match sys::read(sync_read, &mut byte) {
+                Ok(1) => break,
+                Ok(_) => return Err(at(Step::WaitParent, 0)(errno::ECANCELED as Errno)),
+                Err(e) if e as u32 == errno::EINTR => {}
+                Err(e) => return Err(at(Step::WaitParent, 0)(e)),
+            }
+        }
+        let _ = sys::close(sync_read);
+    }
+
     // 3. Session, process group, foreground. The whole mask is still
     // blocked, so TIOCSPGRP from a background group raises no SIGTTOU.
     if plan.setsid || (plan.setsid_if_tty && stdio_is_tty(ctx.fd_moves)) {
@@ -115,6 +136,60 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
     if let Some(tty) = plan.foreground {
         let pgrp = sys::getpgrp().map_err(at(Step::Foreground, 0))?;
         sys::tcsetpgrp(tty, pgrp).map_err(at(Step::Foreground, pgrp as u32))?;
+    }
+
+    // 4. Join namespaces, the user namespace first (prepare() sorted them):
+    // it grants the capabilities the other joins need.
+    for &(fd, kind) in &plan.joins {
+        sys::setns(fd, kind).map_err(at(Step::JoinNamespace, kind as u32))?;
+    }
+
+    // 5. A new mount namespace starts as a copy whose mounts may still
+    // propagate to the host: make / private (or as asked) before mounting
+    // anything (ANCHORS trap 12).
+    if let Some(flags) = plan.propagation {
+        sys::mount(None, c"/", None, flags, None).map_err(at(Step::MountPropagation, flags))?;
+    }
+
+    // 6. UTS and network namespace set-up.
+    if let Some(name) = &plan.hostname {
+        sys::sethostname(name).map_err(at(Step::Hostname, 0))?;
+    }
+    if let Some(name) = &plan.domainname {
+        sys::setdomainname(name).map_err(at(Step::Domainname, 0))?;
+    }
+    if plan.loopback_up {
+        sys::loopback_up().map_err(at(Step::LoopbackUp, 0))?;
+    }
+
+    // Mounts, in the order given, before the root changes.
+    let mut index = 0u32;
+    for m in &plan.mounts {
+        sys::mount(
+            m.source.as_deref(),
+            &m.target,
+            m.fstype.as_deref(),
+            m.flags,
+            m.data.as_deref(),
+        )
+        .map_err(at(Step::Mount, index))?;
+        if m.remount_read_only {
+            // A bind mount ignores MS_RDONLY; remount it, keeping the
+            // flags the kernel locks in a user namespace.
+            let kept = sys::statfs_flags(&m.target).map_err(at(Step::Mount, index))?;
+            let flags = g::MS_REMOUNT | g::MS_BIND | g::MS_RDONLY | mount_flags_of(kept);
+            sys::mount(None, &m.target, None, flags, None).map_err(at(Step::Mount, index))?;
+        }
+        index = index.wrapping_add(1);
+    }
+
+    // 7. The root change.
+    if let Some(dir) = &plan.chroot {
+        sys::chroot(dir).map_err(at(Step::Chroot, 0))?;
+        sys::chdir(c"/").map_err(at(Step::Chroot, 0))?;
+    }
+    if let Some(new_root) = &plan.pivot_root {
+        pivot_root(new_root).map_err(at(Step::PivotRoot, 0))?;
     }
 
     // 8. Resources, still with the caller's privileges.
@@ -275,6 +350,42 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
 
     // 19. exec.
     Err(exec(plan))
+}
+
+/// Makes `new_root` the root: bind it onto itself (pivot_root wants a mount
+/// point), enter it, pivot with the old root stacked on top of the new one
+/// (`pivot_root(".", ".")`), then detach the old root so nothing of it
+/// stays reachable.
+fn pivot_root(new_root: &core::ffi::CStr) -> Result<(), Errno> {
+    sys::mount(Some(new_root), new_root, None, g::MS_BIND | g::MS_REC, None)?;
+    sys::chdir(new_root)?;
+    sys::pivot_root(c".", c".")?;
+    sys::umount2(c".", g::MNT_DETACH)?;
+    sys::chdir(c"/")
+}
+
+/// The `MS_*` flags matching a mount's `ST_*` flags (from statfs), for a
+/// remount that must keep them.
+fn mount_flags_of(st_flags: u64) -> u32 {
+    // (ST_* bit, MS_* flag): nosuid, nodev, noexec, synchronous,
+    // mandlock, noatime, nodiratime, relatime.
+    const MAP: [(u64, u32); 8] = [
+        (2, g::MS_NOSUID),
+        (4, g::MS_NODEV),
+        (8, g::MS_NOEXEC),
+        (16, g::MS_SYNCHRONOUS),
+        (64, g::MS_MANDLOCK),
+        (1024, g::MS_NOATIME),
+        (2048, g::MS_NODIRATIME),
+        (4096, g::MS_RELATIME),
+    ];
+    let mut flags = 0;
+    for (st, ms) in MAP {
+        if st_flags & st != 0 {
+            flags |= ms;
+        }
+    }
+    flags
 }
 
 /// Whether the child's stdin, stdout or stderr (as they will be after the

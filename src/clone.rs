@@ -26,6 +26,8 @@ core::arch::global_asm!(include_str!("../asm/x86_64.s"));
 core::arch::global_asm!(include_str!("../asm/aarch64.s"));
 #[cfg(target_arch = "riscv64")]
 core::arch::global_asm!(include_str!("../asm/riscv64.s"));
+#[cfg(target_arch = "x86")]
+core::arch::global_asm!(include_str!("../asm/x86.s"));
 
 type ChildFn = extern "C" fn(*const c_void) -> !;
 
@@ -106,6 +108,10 @@ pub(crate) struct CloneOptions {
     pub vfork: bool,
     /// `CLONE_PIDFD`.
     pub pidfd: bool,
+    /// `CLONE_NEW*` flags.
+    pub namespaces: u64,
+    /// cgroup v2 directory for `CLONE_INTO_CGROUP` (clone3 only).
+    pub cgroup: Option<i32>,
 }
 
 /// What the child reported through the pipe.
@@ -126,9 +132,9 @@ pub(crate) struct Launched {
     pub report: Report,
 }
 
-/// Which parent-side operation failed before a child existed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LaunchFailure {
+/// Which parent-side operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LaunchFailure<E> {
     Stack(Errno),
     Clone(Errno),
     /// Reading the report failed; the child's state is unknown, its stack
@@ -136,6 +142,12 @@ pub(crate) enum LaunchFailure {
     Report {
         pid: i32,
         errno: Errno,
+    },
+    /// The caller's `after_clone` work failed; the child was killed and
+    /// has left our memory, but is not reaped yet.
+    Parent {
+        pid: i32,
+        error: E,
     },
 }
 
@@ -148,12 +160,19 @@ static CLONE3: AtomicU8 = AtomicU8::new(0);
 /// end is `report_read`; `ctx.report_fd` must be its number. It is closed in
 /// the parent right after the clone, so end-of-file tells that the child is
 /// gone from our memory.
-pub(crate) fn launch(
+///
+/// `after_clone(pid)` runs in the parent once the clone returned: with
+/// `vfork` the child has already exec'd or failed; without, the child runs
+/// concurrently (and typically waits for what `after_clone` does, such as
+/// writing id maps). If it fails, the child is killed before its stack is
+/// released.
+pub(crate) fn launch<E>(
     ctx: &mut ChildCtx<'_>,
     opts: &CloneOptions,
     report_read: &OwnedFd,
     report_write: OwnedFd,
-) -> Result<Launched, LaunchFailure> {
+    after_clone: impl FnOnce(i32) -> Result<(), E>,
+) -> Result<Launched, LaunchFailure<E>> {
     let stack = Stack::new(STACK_SIZE).map_err(LaunchFailure::Stack)?;
 
     // Block every signal across the clone: the child must never run one of
@@ -182,6 +201,20 @@ pub(crate) fn launch(
         unsafe { OwnedFd::from_raw_fd(pidfd) }
     });
 
+    if let Err(error) = after_clone(pid) {
+        let _ = sys::kill(pid, g::SIGKILL as i32);
+        return match read_report(report_read) {
+            Ok(_) => {
+                drop(stack);
+                Err(LaunchFailure::Parent { pid, error })
+            }
+            Err(errno) => {
+                core::mem::forget(stack);
+                Err(LaunchFailure::Report { pid, errno })
+            }
+        };
+    }
+
     let report = match read_report(report_read) {
         Ok(report) => report,
         Err(errno) => {
@@ -208,6 +241,12 @@ fn clone_child(
     if opts.pidfd {
         flags |= u64::from(g::CLONE_PIDFD);
     }
+    flags |= opts.namespaces;
+    let cgroup_flag = if opts.cgroup.is_some() {
+        g::CLONE_INTO_CGROUP
+    } else {
+        0
+    };
 
     if CLONE3.load(Ordering::Relaxed) != 2 {
         // The kernel resets every handler that is not SIG_IGN (5.5+), which
@@ -215,13 +254,13 @@ fn clone_child(
         let mut clear_sighand = true;
         loop {
             ctx.handlers_cleared = clear_sighand;
+            let clear = if clear_sighand {
+                g::CLONE_CLEAR_SIGHAND
+            } else {
+                0
+            };
             let mut args = g::clone_args {
-                flags: flags
-                    | if clear_sighand {
-                        g::CLONE_CLEAR_SIGHAND
-                    } else {
-                        0
-                    },
+                flags: flags | cgroup_flag | clear,
                 pidfd: pidfd as *mut i32 as u64,
                 child_tid: 0,
                 parent_tid: 0,
@@ -231,7 +270,7 @@ fn clone_child(
                 tls: 0,
                 set_tid: 0,
                 set_tid_size: 0,
-                cgroup: 0,
+                cgroup: opts.cgroup.map_or(0, |fd| fd as u64),
             };
             let ctx_ptr = &raw const *ctx;
             // SAFETY: `args` is a valid clone_args of the size passed; the
@@ -266,6 +305,10 @@ fn clone_child(
         }
     }
 
+    if opts.cgroup.is_some() {
+        // CLONE_INTO_CGROUP has no place in clone's flags.
+        return Err(errno::ENOSYS as Errno);
+    }
     ctx.handlers_cleared = false;
     let ctx_ptr = &raw const *ctx;
     let legacy_flags = flags | u64::from(g::SIGCHLD);

@@ -10,7 +10,8 @@ use crate::prepare::{DefaultStdio, prepare};
 use crate::spawn::Prepared;
 use crate::stdio::Stdio;
 use crate::{
-    Arg, CapSet, Capability, Error, Resource, SeccompFlags, SecureBits, SigSet, Signal, SockFilter,
+    Arg, CapSet, Capability, Error, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags,
+    SecureBits, SigSet, Signal, SockFilter,
 };
 
 /// A process to start, with every attribute it should have.
@@ -68,6 +69,20 @@ pub struct Command {
     pub(crate) signal_mask: Option<SigSet>,
     pub(crate) reset_ignored_signals: bool,
     pub(crate) new_session_keyring: bool,
+    pub(crate) namespaces: Namespaces,
+    pub(crate) uid_map: Vec<IdMap>,
+    pub(crate) gid_map: Vec<IdMap>,
+    pub(crate) allow_setgroups: Option<bool>,
+    pub(crate) id_map_helpers: bool,
+    pub(crate) join_namespaces: Vec<(OwnedFd, Namespaces)>,
+    pub(crate) cgroup: Option<OwnedFd>,
+    pub(crate) mount_propagation: Option<Propagation>,
+    pub(crate) hostname: Option<Vec<u8>>,
+    pub(crate) domainname: Option<Vec<u8>>,
+    pub(crate) loopback_up: bool,
+    pub(crate) mounts: Vec<Mount>,
+    pub(crate) chroot: Option<Vec<u8>>,
+    pub(crate) pivot_root: Option<Vec<u8>>,
 }
 
 impl Command {
@@ -113,6 +128,20 @@ impl Command {
             signal_mask: None,
             reset_ignored_signals: false,
             new_session_keyring: false,
+            namespaces: Namespaces::empty(),
+            uid_map: Vec::new(),
+            gid_map: Vec::new(),
+            allow_setgroups: None,
+            id_map_helpers: false,
+            join_namespaces: Vec::new(),
+            cgroup: None,
+            mount_propagation: None,
+            hostname: None,
+            domainname: None,
+            loopback_up: false,
+            mounts: Vec::new(),
+            chroot: None,
+            pivot_root: None,
         }
     }
 
@@ -442,6 +471,133 @@ impl Command {
     /// (`KEYCTL_JOIN_SESSION_KEYRING`), so it cannot reach the caller's keys.
     pub fn new_session_keyring(&mut self, new: bool) -> &mut Self {
         self.new_session_keyring = new;
+        self
+    }
+
+    /// Starts the child in new namespaces (clone flags, so it is born in
+    /// them: with [`Namespaces::PID`] the program is pid 1).
+    /// [`Namespaces::TIME`] needs clone3 (Linux 5.3+).
+    ///
+    /// With [`Namespaces::USER`] and id maps the parent writes the maps while
+    /// the child waits, so the child shares our memory without
+    /// `CLONE_VFORK`; the spawn still never copies the parent's memory.
+    ///
+    /// ```no_run
+    /// use clonexec::{Command, IdMap, Namespaces};
+    /// let uid = rustix::process::getuid().as_raw();
+    /// let out = Command::new("id")
+    ///     .arg("-u")
+    ///     .namespaces(Namespaces::USER | Namespaces::NET)
+    ///     .uid_map([IdMap::new(0, uid, 1)])
+    ///     .output()
+    ///     .unwrap();
+    /// assert_eq!(out.stdout, b"0\n");
+    /// ```
+    pub fn namespaces(&mut self, namespaces: Namespaces) -> &mut Self {
+        self.namespaces = namespaces;
+        self
+    }
+
+    /// The uid map of the new user namespace, written by the parent to
+    /// `/proc/PID/uid_map`. Unprivileged callers may map only their own uid
+    /// (one line, count 1) unless [`id_map_helpers`] is on.
+    ///
+    /// [`id_map_helpers`]: Command::id_map_helpers
+    pub fn uid_map(&mut self, maps: impl IntoIterator<Item = IdMap>) -> &mut Self {
+        self.uid_map = maps.into_iter().collect();
+        self
+    }
+
+    /// The gid map of the new user namespace (`/proc/PID/gid_map`).
+    pub fn gid_map(&mut self, maps: impl IntoIterator<Item = IdMap>) -> &mut Self {
+        self.gid_map = maps.into_iter().collect();
+        self
+    }
+
+    /// Whether `setgroups` is allowed in the new user namespace
+    /// (`/proc/PID/setgroups`). The kernel lets a caller without
+    /// `CAP_SETGID` write a gid map only after writing `deny`; so by default
+    /// clonexec writes `deny` exactly when a gid map is given and the caller
+    /// lacks `CAP_SETGID`, and leaves the kernel's `allow` otherwise.
+    /// `allow_setgroups(true)` for an unprivileged caller makes the gid map
+    /// write fail with `EPERM`.
+    pub fn allow_setgroups(&mut self, allow: bool) -> &mut Self {
+        self.allow_setgroups = Some(allow);
+        self
+    }
+
+    /// Writes the id maps with the setuid helpers `newuidmap`/`newgidmap`
+    /// (package `uidmap`), which let an unprivileged user map the ranges
+    /// granted in `/etc/subuid` and `/etc/subgid`.
+    pub fn id_map_helpers(&mut self, helpers: bool) -> &mut Self {
+        self.id_map_helpers = helpers;
+        self
+    }
+
+    /// Joins the existing namespace `fd` refers to (from
+    /// `/proc/PID/ns/KIND`, or a pidfd with several kinds) with `setns`; a
+    /// user namespace is joined first. Creating and joining the same kind
+    /// is refused.
+    pub fn join_namespace(&mut self, fd: impl Into<OwnedFd>, kind: Namespaces) -> &mut Self {
+        self.join_namespaces.push((fd.into(), kind));
+        self
+    }
+
+    /// Starts the child directly in the cgroup v2 directory `dir`
+    /// (`CLONE_INTO_CGROUP`, clone3 only, Linux 5.7+): no moment outside
+    /// it.
+    pub fn cgroup(&mut self, dir: impl Into<OwnedFd>) -> &mut Self {
+        self.cgroup = Some(dir.into());
+        self
+    }
+
+    /// Mount propagation of `/` in the new mount namespace (default
+    /// [`Propagation::Private`], so the child's mounts never reach the host).
+    pub fn mount_propagation(&mut self, propagation: Propagation) -> &mut Self {
+        self.mount_propagation = Some(propagation);
+        self
+    }
+
+    /// The hostname in the new (or joined) UTS namespace.
+    pub fn hostname(&mut self, name: impl Arg) -> &mut Self {
+        self.hostname = Some(name.into_arg_bytes());
+        self
+    }
+
+    /// The NIS domain name in the new (or joined) UTS namespace.
+    pub fn domainname(&mut self, name: impl Arg) -> &mut Self {
+        self.domainname = Some(name.into_arg_bytes());
+        self
+    }
+
+    /// Brings the loopback interface up in the new network namespace (it
+    /// starts down).
+    pub fn loopback_up(&mut self, up: bool) -> &mut Self {
+        self.loopback_up = up;
+        self
+    }
+
+    /// Adds a mount, made in the new mount namespace after the propagation
+    /// change and before `chroot`/`pivot_root`, in the order added.
+    pub fn mount(&mut self, mount: Mount) -> &mut Self {
+        self.mounts.push(mount);
+        self
+    }
+
+    /// Changes the child's root directory to `dir` (and its working
+    /// directory to the new `/`, unless [`current_dir`] is set).
+    ///
+    /// [`current_dir`]: Command::current_dir
+    pub fn chroot(&mut self, dir: impl Arg) -> &mut Self {
+        self.chroot = Some(dir.into_arg_bytes());
+        self
+    }
+
+    /// Makes `new_root` the root of the new mount namespace with
+    /// `pivot_root`, and detaches the old root so nothing of it stays
+    /// reachable. Needs [`Namespaces::MOUNT`].
+    pub fn pivot_root(&mut self, new_root: impl Arg) -> &mut Self {
+        self.pivot_root = Some(new_root.into_arg_bytes());
         self
     }
 

@@ -20,14 +20,38 @@ pub enum Step {
     Clone = 3,
     /// Reading the child's report (parent side).
     Report = 4,
+    /// Writing `/proc/PID/setgroups` (parent side).
+    SetgroupsPolicy = 5,
+    /// Writing `/proc/PID/uid_map` or running `newuidmap` (parent side).
+    UidMap = 6,
+    /// Writing `/proc/PID/gid_map` or running `newgidmap` (parent side).
+    GidMap = 7,
     /// Resetting signal dispositions in the child.
     SignalReset = 10,
+    /// Waiting for the parent to write the id maps.
+    WaitParent = 11,
     /// `setsid()`.
     Setsid = 20,
     /// `setpgid()`.
     SetPgid = 21,
     /// Making the child's group the terminal's foreground group (`TIOCSPGRP`).
     Foreground = 22,
+    /// `setns()` into a namespace to join.
+    JoinNamespace = 23,
+    /// Setting the propagation of `/` in the new mount namespace.
+    MountPropagation = 24,
+    /// `sethostname()`.
+    Hostname = 25,
+    /// `setdomainname()`.
+    Domainname = 26,
+    /// Bringing the loopback interface up.
+    LoopbackUp = 27,
+    /// One of the requested mounts.
+    Mount = 28,
+    /// `chroot()`.
+    Chroot = 29,
+    /// `pivot_root()` and detaching the old root.
+    PivotRoot = 34,
     /// `/proc/self/oom_score_adj`.
     OomScoreAdj = 30,
     /// `prlimit64()`.
@@ -87,10 +111,22 @@ impl Step {
         Step::Pipe,
         Step::Clone,
         Step::Report,
+        Step::SetgroupsPolicy,
+        Step::UidMap,
+        Step::GidMap,
         Step::SignalReset,
+        Step::WaitParent,
         Step::Setsid,
         Step::SetPgid,
         Step::Foreground,
+        Step::JoinNamespace,
+        Step::MountPropagation,
+        Step::Hostname,
+        Step::Domainname,
+        Step::LoopbackUp,
+        Step::Mount,
+        Step::Chroot,
+        Step::PivotRoot,
         Step::OomScoreAdj,
         Step::Rlimit,
         Step::Personality,

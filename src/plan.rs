@@ -8,8 +8,8 @@ use alloc::vec::Vec;
 
 use rustix::fd::OwnedFd;
 
-use crate::SockFilter;
 use crate::sys::CStrArray;
+use crate::{IdMap, SockFilter};
 
 /// Where one child fd comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +99,50 @@ pub(crate) struct Plan {
     pub signal_mask: Option<u64>,
     pub reset_ignored_signals: bool,
     pub new_session_keyring: bool,
+    /// `CLONE_NEW*` flags.
+    pub clone_namespaces: u64,
+    /// Id maps the parent writes while the child waits.
+    pub id_maps: Option<IdMaps>,
+    /// `(fd, CLONE_NEW* kind)` to setns into, user namespace first.
+    pub joins: Vec<(i32, u64)>,
+    /// cgroup v2 directory fd for `CLONE_INTO_CGROUP`.
+    pub cgroup: Option<i32>,
+    /// `mount(2)` flags for `/` in the new mount namespace.
+    pub propagation: Option<u32>,
+    pub hostname: Option<Vec<u8>>,
+    pub domainname: Option<Vec<u8>>,
+    pub loopback_up: bool,
+    pub mounts: Vec<MountPlan>,
+    pub chroot: Option<CString>,
+    pub pivot_root: Option<CString>,
     /// The fds the mappings copy from, kept open for the plan's life (the
     /// child reads their numbers from `fd_mappings`).
     #[allow(dead_code)]
     pub owned_fds: Vec<OwnedFd>,
+}
+
+/// User-namespace id maps, as the parent writes them.
+#[derive(Debug)]
+pub(crate) struct IdMaps {
+    /// `/proc/PID/uid_map` contents (empty: none).
+    pub uid_map: Vec<u8>,
+    pub gid_map: Vec<u8>,
+    /// `/proc/PID/setgroups` contents to write first, if any.
+    pub setgroups: Option<&'static str>,
+    /// Use `newuidmap`/`newgidmap` with these maps instead of writing.
+    pub helpers: bool,
+    pub uid_lines: Vec<IdMap>,
+    pub gid_lines: Vec<IdMap>,
+}
+
+/// One mount, ready for `mount(2)`.
+#[derive(Debug)]
+pub(crate) struct MountPlan {
+    pub source: Option<CString>,
+    pub target: CString,
+    pub fstype: Option<CString>,
+    pub flags: u32,
+    pub data: Option<CString>,
+    /// Remount read-only afterwards (bind mounts), keeping the other flags.
+    pub remount_read_only: bool,
 }

@@ -9,11 +9,14 @@ use core::sync::atomic::{AtomicI32, Ordering};
 use rustix::fd::{AsFd, OwnedFd};
 
 use crate::command::Command;
-use crate::plan::{Credentials, FdMapping, FdSource, Plan};
+use crate::ids::MAX_MAP_LINES;
+use crate::mount::MountKind;
+use crate::plan::{Credentials, FdMapping, FdSource, IdMaps, MountPlan, Plan};
 use crate::seccomp::MAX_INSTRUCTIONS;
 use crate::stdio::StdioKind;
 use crate::sys::CStrArray;
-use crate::{Capability, Error};
+use crate::{Capability, Error, IdMap, Namespaces};
+use linux_raw_sys::general as g;
 
 /// What an unset stdio stream becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,6 +348,8 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         )?),
     };
 
+    let namespaces = namespaces(cmd, &program, &mut owned_fds)?;
+
     Ok(Plan {
         program: program.into(),
         exec_paths,
@@ -379,6 +384,17 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         signal_mask: cmd.signal_mask.map(|m| m.bits()),
         reset_ignored_signals: cmd.reset_ignored_signals,
         new_session_keyring: cmd.new_session_keyring,
+        clone_namespaces: namespaces.clone_flags,
+        id_maps: namespaces.id_maps,
+        joins: namespaces.joins,
+        cgroup: namespaces.cgroup,
+        propagation: namespaces.propagation,
+        hostname: cmd.hostname.clone(),
+        domainname: cmd.domainname.clone(),
+        loopback_up: cmd.loopback_up,
+        mounts: namespaces.mounts,
+        chroot: namespaces.chroot,
+        pivot_root: namespaces.pivot_root,
         owned_fds,
     })
 }
@@ -519,4 +535,272 @@ fn fd_limit() -> u64 {
     rustix::process::getrlimit(rustix::process::Resource::Nofile)
         .current
         .unwrap_or(u64::MAX)
+}
+
+/// The namespace part of a plan.
+struct NamespacePlan {
+    clone_flags: u64,
+    id_maps: Option<IdMaps>,
+    joins: Vec<(i32, u64)>,
+    cgroup: Option<i32>,
+    propagation: Option<u32>,
+    mounts: Vec<MountPlan>,
+    chroot: Option<CString>,
+    pivot_root: Option<CString>,
+}
+
+/// Validates and lowers namespaces, id maps, joins, mounts and the root
+/// change. Refuses what the kernel would refuse or what would silently
+/// act on the caller's own namespaces (a hostname without a UTS namespace
+/// sets the host's).
+fn namespaces(
+    cmd: &Command,
+    program: &str,
+    owned: &mut Vec<OwnedFd>,
+) -> Result<NamespacePlan, Error> {
+    let invalid = |message: String| Error::invalid(program, message);
+    let c_string = |bytes: &[u8], what: &str| {
+        CString::new(bytes).map_err(|_| invalid(format!("{what} contains a NUL byte")))
+    };
+    let new = cmd.namespaces;
+    let mut joined = Namespaces::empty();
+    let mut joins = Vec::new();
+    for (fd, kind) in &cmd.join_namespaces {
+        if kind.is_empty() {
+            return Err(invalid(String::from(
+                "join_namespace() needs at least one namespace kind",
+            )));
+        }
+        if kind.intersects(new) {
+            return Err(invalid(format!(
+                "{} namespace both created and joined",
+                (*kind & new)
+                    .iter()
+                    .next()
+                    .map_or("?", Namespaces::proc_name)
+            )));
+        }
+        if kind.intersects(Namespaces::USER | Namespaces::TIME) {
+            // userns_install() and timens_install() refuse a task whose mm
+            // is shared (EINVAL/EUSERS), and the child shares ours until
+            // exec: joining would need a fork, which clonexec never does.
+            return Err(invalid(String::from(
+                "joining an existing user or time namespace is not possible from a child that shares the \
+                 caller's memory (the kernel refuses setns there); create a new one with namespaces() or \
+                 join it from a helper such as nsenter",
+            )));
+        }
+        if kind.intersects(joined) {
+            return Err(invalid(format!(
+                "{} namespace joined twice",
+                (*kind & joined)
+                    .iter()
+                    .next()
+                    .map_or("?", Namespaces::proc_name)
+            )));
+        }
+        joined |= *kind;
+        let raw = keep_copy(program, fd, "a namespace fd", owned)?;
+        joins.push((raw, kind.bits()));
+    }
+    // The user namespace first: it gives the capabilities the others need.
+    joins.sort_by_key(|(_, kind)| *kind & Namespaces::USER.bits() == 0);
+
+    let need = |kind: Namespaces, what: &str| {
+        if new.contains(kind) || joined.contains(kind) {
+            Ok(())
+        } else {
+            Err(invalid(format!(
+                "{what} needs a new or joined {} namespace (it would change the caller's)",
+                kind.proc_name()
+            )))
+        }
+    };
+    if cmd.hostname.is_some() {
+        need(Namespaces::UTS, "hostname()")?;
+    }
+    if cmd.domainname.is_some() {
+        need(Namespaces::UTS, "domainname()")?;
+    }
+    if cmd.loopback_up {
+        need(Namespaces::NET, "loopback_up(true)")?;
+    }
+    if !cmd.mounts.is_empty() {
+        need(Namespaces::MOUNT, "mount()")?;
+    }
+    if cmd.mount_propagation.is_some() {
+        need(Namespaces::MOUNT, "mount_propagation()")?;
+    }
+    if cmd.pivot_root.is_some() {
+        need(Namespaces::MOUNT, "pivot_root()")?;
+    }
+    if cmd.pivot_root.is_some() && cmd.chroot.is_some() {
+        return Err(invalid(String::from(
+            "chroot() and pivot_root() cannot both change the root",
+        )));
+    }
+    for name in [&cmd.hostname, &cmd.domainname].into_iter().flatten() {
+        if name.len() > 64 {
+            return Err(invalid(format!(
+                "host or domain name {:?} is longer than 64 bytes",
+                String::from_utf8_lossy(name)
+            )));
+        }
+    }
+
+    let id_maps = if cmd.uid_map.is_empty() && cmd.gid_map.is_empty() {
+        None
+    } else {
+        if !new.contains(Namespaces::USER) {
+            return Err(invalid(String::from(
+                "uid_map()/gid_map() need namespaces(Namespaces::USER)",
+            )));
+        }
+        let uid_map = id_map_text(&cmd.uid_map, "uid").map_err(invalid)?;
+        let gid_map = id_map_text(&cmd.gid_map, "gid").map_err(invalid)?;
+        let setgroups = match cmd.allow_setgroups {
+            Some(true) => Some("allow"),
+            Some(false) => Some("deny"),
+            // The kernel refuses a gid map from a writer without CAP_SETGID
+            // until setgroups is denied (ANCHORS trap 11).
+            None if !cmd.gid_map.is_empty()
+                && !cmd.id_map_helpers
+                && !has_effective_cap(Capability::SETGID) =>
+            {
+                Some("deny")
+            }
+            None => None,
+        };
+        Some(IdMaps {
+            uid_map,
+            gid_map,
+            setgroups,
+            helpers: cmd.id_map_helpers,
+            uid_lines: cmd.uid_map.clone(),
+            gid_lines: cmd.gid_map.clone(),
+        })
+    };
+
+    let cgroup = match &cmd.cgroup {
+        None => None,
+        Some(dir) => Some(keep_copy(program, dir, "the cgroup directory", owned)?),
+    };
+
+    let propagation = if new.contains(Namespaces::MOUNT) {
+        cmd.mount_propagation.unwrap_or_default().mount_flags()
+    } else {
+        cmd.mount_propagation.and_then(|p| p.mount_flags())
+    };
+
+    let mut mounts = Vec::with_capacity(cmd.mounts.len());
+    for mount in &cmd.mounts {
+        let target = c_string(&mount.target, "a mount target")?;
+        let data = mount
+            .options
+            .as_deref()
+            .map(|o| c_string(o, "mount options"))
+            .transpose()?;
+        let read_only = if mount.read_only { g::MS_RDONLY } else { 0 };
+        let (source, fstype, flags, data, remount) = match &mount.kind {
+            MountKind::Bind { source } => (
+                Some(c_string(source, "a bind mount source")?),
+                None,
+                g::MS_BIND | g::MS_REC,
+                data,
+                mount.read_only,
+            ),
+            MountKind::Proc => (
+                Some(CString::from(c"proc")),
+                Some(CString::from(c"proc")),
+                g::MS_NOSUID | g::MS_NODEV | g::MS_NOEXEC | read_only,
+                data,
+                false,
+            ),
+            MountKind::Tmpfs => (
+                Some(CString::from(c"tmpfs")),
+                Some(CString::from(c"tmpfs")),
+                g::MS_NOSUID | g::MS_NODEV | read_only,
+                data,
+                false,
+            ),
+            MountKind::Devpts => (
+                Some(CString::from(c"devpts")),
+                Some(CString::from(c"devpts")),
+                g::MS_NOSUID | g::MS_NOEXEC | read_only,
+                data.or_else(|| Some(CString::from(c"newinstance,ptmxmode=0666,mode=620"))),
+                false,
+            ),
+        };
+        mounts.push(MountPlan {
+            source,
+            target,
+            fstype,
+            flags,
+            data,
+            remount_read_only: remount,
+        });
+    }
+
+    let chroot = cmd
+        .chroot
+        .as_deref()
+        .map(|d| c_string(d, "the chroot directory"))
+        .transpose()?;
+    let pivot_root = cmd
+        .pivot_root
+        .as_deref()
+        .map(|d| c_string(d, "the new root"))
+        .transpose()?;
+
+    Ok(NamespacePlan {
+        clone_flags: new.bits(),
+        id_maps,
+        joins,
+        cgroup,
+        propagation,
+        mounts,
+        chroot,
+        pivot_root,
+    })
+}
+
+/// `/proc/PID/uid_map` text for `maps`, after checking them as the kernel
+/// would: non-empty ranges inside 32 bits, no overlap inside or outside, at
+/// most 340 lines.
+fn id_map_text(maps: &[IdMap], which: &str) -> Result<Vec<u8>, String> {
+    if maps.len() > MAX_MAP_LINES {
+        return Err(format!(
+            "{which} map has {} lines, more than the kernel's {MAX_MAP_LINES}",
+            maps.len()
+        ));
+    }
+    let end = |start: u32, count: u32| u64::from(start) + u64::from(count);
+    for (i, map) in maps.iter().enumerate() {
+        if map.count == 0 {
+            return Err(format!("{which} map line {} has count 0", i + 1));
+        }
+        if end(map.inside, map.count) > 1 << 32 || end(map.outside, map.count) > 1 << 32 {
+            return Err(format!("{which} map line {} runs past the last id", i + 1));
+        }
+        for (j, other) in maps.iter().enumerate().take(i) {
+            let overlaps = |a: u32, b: u32| {
+                u64::from(a) < end(b, other.count) && u64::from(b) < end(a, map.count)
+            };
+            if overlaps(map.inside, other.inside) || overlaps(map.outside, other.outside) {
+                return Err(format!("{which} map lines {} and {} overlap", j + 1, i + 1));
+            }
+        }
+    }
+    let mut text = Vec::new();
+    for map in maps {
+        text.extend_from_slice(
+            format!("{} {} {}\n", map.inside, map.outside, map.count).as_bytes(),
+        );
+    }
+    Ok(text)
+}
+
+/// Whether the caller holds `cap` in its effective set.
+fn has_effective_cap(cap: Capability) -> bool {
+    crate::sys::capget().is_ok_and(|sets| sets.effective & cap.bit() != 0)
 }

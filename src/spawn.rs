@@ -14,8 +14,8 @@ use rustix::pipe::PipeFlags;
 use crate::child::{ChildCtx, FdMove};
 use crate::child_handle::Child;
 use crate::clone::{self, CloneOptions, LaunchFailure, Report};
-use crate::plan::{FdSource, Plan};
-use crate::{Capability, Error, Signal, Step};
+use crate::plan::{FdSource, IdMaps, Plan};
+use crate::{Capability, Error, IdMap, Signal, Step};
 
 /// A validated, lowered [`Command`](crate::Command), ready to be spawned any
 /// number of times (from any thread) without re-doing argv/envp/PATH work.
@@ -83,21 +83,53 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         .collect();
 
     let (report_read, report_write) = pipe("pipe() for the report")?;
+    // With id maps to write, the child waits on a sync pipe and we cannot
+    // use CLONE_VFORK (we would wait for each other: ANCHORS trap 5).
+    let sync = match &plan.id_maps {
+        Some(_) => Some(pipe("pipe() for the id-map handshake")?),
+        None => None,
+    };
+    let new_pid_ns = plan.clone_namespaces & u64::from(linux_raw_sys::general::CLONE_NEWPID) != 0;
     let mut ctx = ChildCtx {
         plan,
         fd_moves: &fd_moves,
         report_fd: report_write.as_raw_fd(),
-        parent_pid: rustix::process::getpid().as_raw_nonzero().get(),
+        // In a new PID namespace our pid is invisible: getppid() gives 0.
+        parent_pid: if new_pid_ns {
+            0
+        } else {
+            rustix::process::getpid().as_raw_nonzero().get()
+        },
         parent_mask: 0,
         handlers_cleared: false,
+        sync_pipe: sync
+            .as_ref()
+            .map_or((-1, -1), |(r, w)| (r.as_raw_fd(), w.as_raw_fd())),
     };
     let options = CloneOptions {
-        vfork: true,
+        vfork: sync.is_none(),
         pidfd: plan.create_pidfd,
+        namespaces: plan.clone_namespaces,
+        cgroup: plan.cgroup,
     };
 
     let guard = (plan.credentials.any() || plan.ambient_caps != 0).then(DumpableGuard::enter);
-    let launched = clone::launch(&mut ctx, &options, &report_read, report_write);
+    let launched = clone::launch(
+        &mut ctx,
+        &options,
+        &report_read,
+        report_write,
+        |pid| match (&plan.id_maps, sync) {
+            (Some(maps), Some((_, sync_write))) => {
+                write_id_maps(plan, maps, pid)?;
+                // Release the child.
+                rustix::io::write(&sync_write, &[1]).map(drop).map_err(|e| {
+                    os_error(Step::WaitParent, e.raw_os_error(), "releasing the child")
+                })
+            }
+            _ => Ok(()),
+        },
+    );
     drop(guard);
     drop(child_ends);
 
@@ -106,13 +138,24 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         Err(LaunchFailure::Stack(errno)) => {
             return Err(os_error(Step::Stack, errno, "mmap() of the child's stack"));
         }
-        Err(LaunchFailure::Clone(errno)) => return Err(os_error(Step::Clone, errno, "clone3()")),
+        Err(LaunchFailure::Clone(errno)) => {
+            let context = if errno == linux_raw_sys::errno::ENOSYS as i32 && plan.cgroup.is_some() {
+                "clone3() (needed for cgroup())"
+            } else {
+                "clone3()"
+            };
+            return Err(os_error(Step::Clone, errno, context));
+        }
         Err(LaunchFailure::Report { pid, errno }) => {
             // The child's state is unknown: stop it rather than leave it
             // running half set up.
             let _ = crate::sys::kill(pid, Signal::KILL.as_raw());
             reap(pid);
             return Err(os_error(Step::Report, errno, "reading the child's report"));
+        }
+        Err(LaunchFailure::Parent { pid, error }) => {
+            reap(pid);
+            return Err(error);
         }
     };
 
@@ -144,6 +187,107 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     }
 }
 
+/// Writes the child's id maps: `setgroups` first (the kernel wants it
+/// before an unprivileged gid map), then `uid_map`, then `gid_map`; or runs
+/// `newuidmap`/`newgidmap`.
+fn write_id_maps(plan: &Plan, maps: &IdMaps, pid: i32) -> Result<(), Error> {
+    let program = &*plan.program;
+    if let Some(policy) = maps.setgroups {
+        write_proc(pid, "setgroups", policy.as_bytes()).map_err(|e| {
+            Error::os(
+                program,
+                Step::SetgroupsPolicy,
+                e,
+                format!("writing {policy:?} to /proc/{pid}/setgroups"),
+            )
+        })?;
+    }
+    if maps.helpers {
+        for (helper, lines, step) in [
+            ("newuidmap", &maps.uid_lines, Step::UidMap),
+            ("newgidmap", &maps.gid_lines, Step::GidMap),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            run_map_helper(program, helper, pid, lines, step)?;
+        }
+        return Ok(());
+    }
+    if !maps.uid_map.is_empty() {
+        write_proc(pid, "uid_map", &maps.uid_map).map_err(|e| {
+            Error::os(
+                program,
+                Step::UidMap,
+                e,
+                format!("writing /proc/{pid}/uid_map"),
+            )
+        })?;
+    }
+    if !maps.gid_map.is_empty() {
+        write_proc(pid, "gid_map", &maps.gid_map).map_err(|e| {
+            Error::os(
+                program,
+                Step::GidMap,
+                e,
+                format!("writing /proc/{pid}/gid_map"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes `/proc/PID/NAME` in one `write` (the map files want exactly one).
+fn write_proc(pid: i32, name: &str, text: &[u8]) -> Result<(), i32> {
+    use rustix::fs::{Mode, OFlags};
+    let path = format!("/proc/{pid}/{name}");
+    let fd = rustix::fs::open(
+        path.as_str(),
+        OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| e.raw_os_error())?;
+    match rustix::io::write(&fd, text) {
+        Ok(n) if n == text.len() => Ok(()),
+        Ok(_) => Err(linux_raw_sys::errno::EIO as i32),
+        Err(e) => Err(e.raw_os_error()),
+    }
+}
+
+/// Runs `newuidmap PID inside outside count...` (or newgidmap).
+fn run_map_helper(
+    program: &str,
+    helper: &str,
+    pid: i32,
+    lines: &[IdMap],
+    step: Step,
+) -> Result<(), Error> {
+    let mut cmd = crate::Command::new(helper);
+    cmd.arg(format!("{pid}"));
+    for line in lines {
+        cmd.args([
+            format!("{}", line.inside),
+            format!("{}", line.outside),
+            format!("{}", line.count),
+        ]);
+    }
+    let context = format!("running {helper}");
+    let status = cmd.status().map_err(|e| match e.raw_os_error() {
+        Some(errno) => Error::os(program, step, errno, format!("{context} (package uidmap)")),
+        None => Error::invalid(program, format!("{context}: {e}")),
+    })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::os(
+            program,
+            step,
+            linux_raw_sys::errno::EPERM as i32,
+            format!("{helper} ({status})"),
+        ))
+    }
+}
+
 /// Waits for a child that failed before exec, so it leaves no zombie.
 fn reap(pid: i32) {
     let Some(pid) = rustix::process::Pid::from_raw(pid) else {
@@ -164,6 +308,38 @@ fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         },
         Step::Setsid => String::from("setsid()"),
         Step::SetPgid => format!("setpgid(0, {detail})"),
+        Step::WaitParent => String::from("waiting for the parent to write the id maps"),
+        Step::JoinNamespace => {
+            let kind = crate::Namespaces::from_bits_truncate(u64::from(detail));
+            format!(
+                "setns() into the {} namespace",
+                kind.iter().next().map_or("?", |k| k.proc_name())
+            )
+        }
+        Step::MountPropagation => String::from("changing the propagation of /"),
+        Step::Hostname => format!(
+            "sethostname({})",
+            quoted(plan.hostname.as_deref().unwrap_or_default())
+        ),
+        Step::Domainname => format!(
+            "setdomainname({})",
+            quoted(plan.domainname.as_deref().unwrap_or_default())
+        ),
+        Step::LoopbackUp => String::from("bringing up the loopback interface"),
+        Step::Mount => match plan.mounts.get(detail as usize) {
+            Some(m) => format!("mounting {}", quoted(m.target.to_bytes())),
+            None => String::from("mount()"),
+        },
+        Step::Chroot => format!(
+            "chroot({})",
+            quoted(plan.chroot.as_deref().map_or(&[][..], |c| c.to_bytes()))
+        ),
+        Step::PivotRoot => {
+            format!(
+                "pivot_root({})",
+                quoted(plan.pivot_root.as_deref().map_or(&[][..], |c| c.to_bytes()))
+            )
+        }
         Step::Foreground => format!("ioctl(TIOCSPGRP, {detail})"),
         Step::OomScoreAdj => match &plan.oom_score_adj {
             Some(text) => format!(
