@@ -54,6 +54,8 @@ pub(crate) struct ChildCtx<'a> {
     /// The sync pipe `(read, write)` the child waits on while the parent
     /// writes its id maps, or `(-1, -1)`.
     pub sync_pipe: (i32, i32),
+    /// Where the pid-1 init starts the program's stack (set by `launch`).
+    pub program_stack_top: usize,
 }
 
 struct Failure {
@@ -124,6 +126,108 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
         }
         let _ = sys::close(sync_read);
     }
+
+    if plan.pid1_init {
+        return init(ctx);
+    }
+    setup_and_exec(ctx, report_fd, ctx.parent_pid)
+}
+
+/// Entry point of the program's process when a pid-1 init starts it.
+extern "C" fn program_entry(arg: *const c_void) -> ! {
+    // SAFETY: `init` passes the same live `ChildCtx` it got, and stays
+    // suspended (vfork) until this process has exec'd or exited.
+    let ctx = unsafe { &*arg.cast::<ChildCtx<'_>>() };
+    let mut report_fd = ctx.report_fd;
+    // Our parent is the init, pid 1 of the new PID namespace.
+    let Err(failure) = setup_and_exec(ctx, &mut report_fd, 1);
+    report(report_fd, &failure)
+}
+
+/// Signals the init passes on to the program.
+const FORWARDED: [u32; 5] = [g::SIGTERM, g::SIGINT, g::SIGHUP, g::SIGUSR1, g::SIGUSR2];
+
+/// Pid 1 of a new PID namespace: starts the program, reaps every orphan,
+/// forwards termination signals, and exits with the program's status
+/// (128 + N if signal N killed it).
+///
+/// It runs on the upper half of the child stack, sharing the parent's
+/// memory for its whole life (the `Child` handle keeps the stack until it
+/// is reaped). Once the program has exec'd it closes its copy of the report
+/// pipe — the parent's spawn then returns — and from there on touches
+/// nothing but its own stack: the plan may be gone.
+fn init(ctx: &ChildCtx<'_>) -> Result<Infallible, Failure> {
+    let plan = ctx.plan;
+    // The parent-death signal applies to the init: when pid 1 dies, the
+    // kernel kills the whole namespace, the program included.
+    if plan.pdeathsig != 0 {
+        sys::prctl(pr::PR_SET_PDEATHSIG, plan.pdeathsig as usize, 0, 0, 0)
+            .map_err(at(Step::ParentDeathSignal, plan.pdeathsig as u32))?;
+    }
+    // Show as "clonexec-init" in ps, not under the spawner's name.
+    let _ = sys::prctl(pr::PR_SET_NAME, c"clonexec-init".as_ptr() as usize, 0, 0, 0);
+    let report_fd = ctx.report_fd;
+    // SAFETY: the lower half of our stack is unused (we run near the top
+    // of the upper half) and `ctx` lives until the program has exec'd or
+    // exited, which is when vfork_on returns.
+    let program = unsafe {
+        crate::clone::vfork_on(
+            ctx.program_stack_top,
+            program_entry,
+            (ctx as *const ChildCtx<'_>).cast(),
+        )
+    }
+    .map_err(at(Step::Init, 0))?;
+
+    // The program has exec'd, or failed and reported: let the parent's
+    // spawn return. Nothing below may read `ctx` or the plan.
+    let _ = sys::close(report_fd);
+
+    let mut wait_set = 1u64.wrapping_shl(g::SIGCHLD.wrapping_sub(1));
+    for sig in FORWARDED {
+        wait_set |= 1u64.wrapping_shl(sig.wrapping_sub(1));
+    }
+    loop {
+        // Reap whatever exited: the program, or orphans reparented to us.
+        loop {
+            match sys::wait4(-1, sys::WNOHANG) {
+                Ok((0, _)) => break,
+                Ok((pid, status)) if pid == program => sys::exit_group(exit_code(status)),
+                Ok(_) => {}
+                Err(e) if e as u32 == errno::EINTR => {}
+                // ECHILD: nothing left to wait for (cannot happen while
+                // the program lives).
+                Err(_) => sys::exit_group(FAILURE_EXIT),
+            }
+        }
+        match sys::sigwait(&wait_set) {
+            Ok(sig) if sig as u32 != g::SIGCHLD => {
+                let _ = sys::kill(program, sig);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A shell-style exit code for a raw wait status.
+fn exit_code(status: i32) -> i32 {
+    let signal = status & 0x7f;
+    if signal == 0 {
+        (status >> 8) & 0xff
+    } else {
+        128i32.wrapping_add(signal)
+    }
+}
+
+/// Steps 3 to 19: everything from the session to exec, in the process that
+/// becomes the program. `expected_ppid` is what `getppid()` must return
+/// while the spawner is alive.
+fn setup_and_exec(
+    ctx: &ChildCtx<'_>,
+    report_fd: &mut i32,
+    expected_ppid: i32,
+) -> Result<Infallible, Failure> {
+    let plan = ctx.plan;
 
     // 3. Session, process group, foreground. The whole mask is still
     // blocked, so TIOCSPGRP from a background group raises no SIGTTOU.
@@ -299,7 +403,7 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
     if plan.pdeathsig != 0 {
         sys::prctl(pr::PR_SET_PDEATHSIG, plan.pdeathsig as usize, 0, 0, 0)
             .map_err(at(Step::ParentDeathSignal, plan.pdeathsig as u32))?;
-        if sys::getppid() != ctx.parent_pid {
+        if sys::getppid() != expected_ppid {
             let _ = sys::kill(sys::getpid(), plan.pdeathsig);
         }
     }

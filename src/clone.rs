@@ -29,7 +29,7 @@ core::arch::global_asm!(include_str!("../asm/riscv64.s"));
 #[cfg(target_arch = "x86")]
 core::arch::global_asm!(include_str!("../asm/x86.s"));
 
-type ChildFn = extern "C" fn(*const c_void) -> !;
+pub(crate) type ChildFn = extern "C" fn(*const c_void) -> !;
 
 unsafe extern "C" {
     /// `clone3(args, size)`, then `child(arg)` on the new stack in the child.
@@ -90,6 +90,13 @@ impl Stack {
     fn top(&self) -> *mut c_void {
         self.base.wrapping_byte_add(self.len)
     }
+
+    /// The top of the lower half: the pid-1 init starts the program there
+    /// while it keeps the upper half.
+    fn middle(&self) -> *mut c_void {
+        let page = rustix::param::page_size();
+        self.base.wrapping_byte_add(page + (self.len - page) / 2)
+    }
 }
 
 impl Drop for Stack {
@@ -112,6 +119,9 @@ pub(crate) struct CloneOptions {
     pub namespaces: u64,
     /// cgroup v2 directory for `CLONE_INTO_CGROUP` (clone3 only).
     pub cgroup: Option<i32>,
+    /// The child keeps running on its stack after the report pipe's EOF
+    /// (the pid-1 init): hand the stack to the caller instead of freeing it.
+    pub keep_stack: bool,
 }
 
 /// What the child reported through the pipe.
@@ -130,6 +140,28 @@ pub(crate) struct Launched {
     pub pid: i32,
     pub pidfd: Option<OwnedFd>,
     pub report: Report,
+    /// With `keep_stack`: the stack the child still runs on.
+    pub stack: Option<ChildStack>,
+}
+
+/// The stack of a child that outlives the spawn (the pid-1 init). Free it
+/// only once that process has been reaped; [`ChildStack::leak`] otherwise.
+pub(crate) struct ChildStack(Stack);
+
+impl ChildStack {
+    /// Gives up on the mapping without unmapping it (the process may still
+    /// be running on it).
+    pub(crate) fn leak(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl core::fmt::Debug for ChildStack {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ChildStack")
+            .field("len", &self.0.len)
+            .finish()
+    }
 }
 
 /// Which parent-side operation failed.
@@ -183,6 +215,7 @@ pub(crate) fn launch<E>(
     sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&full), Some(&mut parent_mask))
         .map_err(LaunchFailure::Clone)?;
     ctx.parent_mask = parent_mask;
+    ctx.program_stack_top = stack.middle() as usize;
 
     let mut pidfd: i32 = -1;
     let result = clone_child(ctx, opts, &stack, &mut pidfd);
@@ -223,8 +256,18 @@ pub(crate) fn launch<E>(
             return Err(LaunchFailure::Report { pid, errno });
         }
     };
-    drop(stack);
-    Ok(Launched { pid, pidfd, report })
+    let stack = if opts.keep_stack {
+        Some(ChildStack(stack))
+    } else {
+        drop(stack);
+        None
+    };
+    Ok(Launched {
+        pid,
+        pidfd,
+        report,
+        stack,
+    })
 }
 
 /// Issues `clone3` (or `clone` where clone3 is missing). Returns the pid.
@@ -364,4 +407,39 @@ fn read_report(fd: &OwnedFd) -> Result<Report, Errno> {
         }
         n => Report::Truncated(n),
     })
+}
+
+/// Starts `child(arg)` in a new process that shares our memory, on the
+/// stack ending at `stack_top`, and returns once it has exec'd or exited
+/// (`CLONE_VM | CLONE_VFORK`). Used by the pid-1 init (a child itself) to
+/// start the program.
+///
+/// # Safety
+/// `stack_top` must end a 16-byte aligned region of stack that nothing else
+/// uses until the new process execs or exits, and `arg` must stay valid
+/// until then; the vfork semantics keep the caller suspended for exactly
+/// that long.
+pub(crate) unsafe fn vfork_on(
+    stack_top: usize,
+    child: ChildFn,
+    arg: *const c_void,
+) -> Result<i32, Errno> {
+    let flags = g::CLONE_VM | g::CLONE_VFORK | g::SIGCHLD;
+    let mut unused_tid = 0i32;
+    // SAFETY: the caller guarantees the stack and `arg`; without
+    // CLONE_PIDFD/CLONE_PARENT_SETTID the tid pointer is not written.
+    let ret = unsafe {
+        clonexec_v0_clone(
+            flags as usize,
+            stack_top as *mut c_void,
+            &mut unused_tid,
+            child,
+            arg,
+        )
+    };
+    if ret >= 0 {
+        Ok(ret as i32)
+    } else {
+        Err((-ret) as Errno)
+    }
 }

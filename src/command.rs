@@ -83,6 +83,7 @@ pub struct Command {
     pub(crate) mounts: Vec<Mount>,
     pub(crate) chroot: Option<Vec<u8>>,
     pub(crate) pivot_root: Option<Vec<u8>>,
+    pub(crate) pid1_init: bool,
 }
 
 impl Command {
@@ -142,6 +143,7 @@ impl Command {
             mounts: Vec::new(),
             chroot: None,
             pivot_root: None,
+            pid1_init: false,
         }
     }
 
@@ -598,6 +600,25 @@ impl Command {
     /// reachable. Needs [`Namespaces::MOUNT`].
     pub fn pivot_root(&mut self, new_root: impl Arg) -> &mut Self {
         self.pivot_root = Some(new_root.into_arg_bytes());
+        self
+    }
+
+    /// Runs a small init as pid 1 of the new PID namespace, with the
+    /// program as its child: it reaps orphans (which a program not written
+    /// to be pid 1 would leave as zombies), forwards `SIGTERM`, `SIGINT`,
+    /// `SIGHUP`, `SIGUSR1` and `SIGUSR2` to the program, and exits with the
+    /// program's status (128 + N when signal N killed it). [`Child::id`] is
+    /// the init's pid. Needs [`Namespaces::PID`].
+    ///
+    /// The init never execs: it keeps running on its own stack in the
+    /// caller's address space (no copy is made) until the program exits, so
+    /// that address space stays referenced until then even if the caller
+    /// exits. Wait for the [`Child`] to release the init's stack.
+    ///
+    /// [`Child::id`]: crate::Child::id
+    /// [`Child`]: crate::Child
+    pub fn pid1_init(&mut self, init: bool) -> &mut Self {
+        self.pid1_init = init;
         self
     }
 

@@ -30,6 +30,8 @@ pub enum Step {
     SignalReset = 10,
     /// Waiting for the parent to write the id maps.
     WaitParent = 11,
+    /// The pid-1 init starting the program.
+    Init = 12,
     /// `setsid()`.
     Setsid = 20,
     /// `setpgid()`.
@@ -116,6 +118,7 @@ impl Step {
         Step::GidMap,
         Step::SignalReset,
         Step::WaitParent,
+        Step::Init,
         Step::Setsid,
         Step::SetPgid,
         Step::Foreground,

@@ -115,6 +115,7 @@ pub(crate) struct Plan {
     pub mounts: Vec<MountPlan>,
     pub chroot: Option<CString>,
     pub pivot_root: Option<CString>,
+    pub pid1_init: bool,
     /// The fds the mappings copy from, kept open for the plan's life (the
     /// child reads their numbers from `fd_mappings`).
     #[allow(dead_code)]

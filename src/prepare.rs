@@ -395,6 +395,7 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         mounts: namespaces.mounts,
         chroot: namespaces.chroot,
         pivot_root: namespaces.pivot_root,
+        pid1_init: cmd.pid1_init,
         owned_fds,
     })
 }
@@ -633,6 +634,11 @@ fn namespaces(
     }
     if cmd.pivot_root.is_some() {
         need(Namespaces::MOUNT, "pivot_root()")?;
+    }
+    if cmd.pid1_init && !new.contains(Namespaces::PID) {
+        return Err(invalid(String::from(
+            "pid1_init(true) needs namespaces(Namespaces::PID)",
+        )));
     }
     if cmd.pivot_root.is_some() && cmd.chroot.is_some() {
         return Err(invalid(String::from(

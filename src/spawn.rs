@@ -105,9 +105,12 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         sync_pipe: sync
             .as_ref()
             .map_or((-1, -1), |(r, w)| (r.as_raw_fd(), w.as_raw_fd())),
+        program_stack_top: 0,
     };
     let options = CloneOptions {
-        vfork: sync.is_none(),
+        // The init never execs: vfork would keep us suspended until it exits.
+        vfork: sync.is_none() && !plan.pid1_init,
+        keep_stack: plan.pid1_init,
         pidfd: plan.create_pidfd,
         namespaces: plan.clone_namespaces,
         cgroup: plan.cgroup,
@@ -165,6 +168,7 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             launched.pid,
             launched.pidfd,
             parent_ends,
+            launched.stack,
         )),
         Report::Failed {
             step,
@@ -172,12 +176,15 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             detail,
         } => {
             reap(launched.pid);
+            // Reaped: nothing runs on the init's stack any more.
+            drop(launched.stack);
             drop(launched.pidfd);
             let step = Step::from_raw(step).unwrap_or(Step::Report);
             Err(os_error(step, errno, &describe(plan, step, detail)))
         }
         Report::Truncated(len) => {
             reap(launched.pid);
+            drop(launched.stack);
             Err(os_error(
                 Step::Report,
                 linux_raw_sys::errno::EIO as i32,

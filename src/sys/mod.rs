@@ -21,12 +21,16 @@ mod arch;
 #[cfg(target_arch = "x86_64")]
 #[path = "arch_x86_64.rs"]
 mod arch;
+#[cfg(target_arch = "x86")]
+#[path = "arch_x86.rs"]
+mod arch;
 #[cfg(not(any(
     target_arch = "x86_64",
     target_arch = "aarch64",
-    target_arch = "riscv64"
+    target_arch = "riscv64",
+    target_arch = "x86"
 )))]
-compile_error!("clonexec supports x86_64, aarch64 and riscv64 Linux");
+compile_error!("clonexec supports x86_64, aarch64, riscv64 and x86 Linux");
 
 mod cstr_array;
 
@@ -34,6 +38,18 @@ pub(crate) use cstr_array::CStrArray;
 
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
+
+// i386 kept the 16-bit uid/gid calls under the old names; the 32-bit ones
+// end in 32 (x86_64, aarch64 and riscv64 only have 32-bit ids).
+#[cfg(not(target_arch = "x86"))]
+use g::{
+    __NR_setgroups as NR_SETGROUPS, __NR_setresgid as NR_SETRESGID, __NR_setresuid as NR_SETRESUID,
+};
+#[cfg(target_arch = "x86")]
+use g::{
+    __NR_setgroups32 as NR_SETGROUPS, __NR_setresgid32 as NR_SETRESGID,
+    __NR_setresuid32 as NR_SETRESUID,
+};
 
 /// A failed system call's positive error number.
 pub(crate) type Errno = i32;
@@ -90,6 +106,14 @@ pub(crate) struct KernelSigaction {
     pub restorer: usize,
     pub mask: u64,
 }
+
+// The kernel reads the mask right after the pointer-sized fields, with no
+// padding: offset 12 on i386 (where u64 is 4-byte aligned), 16 on riscv64,
+// 24 elsewhere.
+const _: () = assert!(
+    core::mem::offset_of!(KernelSigaction, mask)
+        == core::mem::size_of::<usize>() * if cfg!(target_arch = "riscv64") { 2 } else { 3 }
+);
 
 impl KernelSigaction {
     /// The default disposition: `SIG_DFL`, no flags, empty mask.
@@ -164,24 +188,26 @@ pub(crate) fn setpgid(pid: i32, pgid: i32) -> SysResult<()> {
 #[inline]
 pub(crate) fn setgroups(groups: &[u32]) -> SysResult<()> {
     // SAFETY: the kernel reads `groups.len()` gid_t (u32) values.
-    unsafe { syscall!(g::__NR_setgroups, groups.len(), groups.as_ptr()) }.map(drop)
+    unsafe { syscall!(NR_SETGROUPS, groups.len(), groups.as_ptr()) }.map(drop)
 }
 
 /// `setresgid(r, e, s)`: this thread only.
 #[inline]
 pub(crate) fn setresgid(gid: u32) -> SysResult<()> {
     // SAFETY: integer arguments only.
-    unsafe { syscall!(g::__NR_setresgid, gid, gid, gid) }.map(drop)
+    unsafe { syscall!(NR_SETRESGID, gid, gid, gid) }.map(drop)
 }
 
 /// `setresuid(r, e, s)`: this thread only.
 #[inline]
 pub(crate) fn setresuid(uid: u32) -> SysResult<()> {
     // SAFETY: integer arguments only.
-    unsafe { syscall!(g::__NR_setresuid, uid, uid, uid) }.map(drop)
+    unsafe { syscall!(NR_SETRESUID, uid, uid, uid) }.map(drop)
 }
 
-/// `prctl(option, a2, a3, a4, a5)` for the integer-only options.
+/// `prctl(option, a2, a3, a4, a5)` for the integer-only options (and
+/// `PR_SET_NAME`, whose pointer argument the callers pass from a static
+/// NUL-terminated string of at most 16 bytes).
 #[inline]
 pub(crate) fn prctl(option: u32, a2: usize, a3: usize, a4: usize, a5: usize) -> SysResult<usize> {
     // SAFETY: callers only pass options whose arguments are integers.
@@ -457,3 +483,146 @@ pub(crate) fn seccomp_set_filter(filter: &[crate::SockFilter], flags: u32) -> Sy
     }
     .map(drop)
 }
+
+/// `read(fd, buf)`.
+#[inline]
+pub(crate) fn read(fd: i32, buf: &mut [u8]) -> SysResult<usize> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe { syscall!(g::__NR_read, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// `setns(fd, nstype)`.
+#[inline]
+pub(crate) fn setns(fd: i32, nstype: u64) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_setns, fd, nstype) }.map(drop)
+}
+
+/// `sethostname(name)`.
+#[inline]
+pub(crate) fn sethostname(name: &[u8]) -> SysResult<()> {
+    // SAFETY: the kernel reads `name.len()` bytes.
+    unsafe { syscall!(g::__NR_sethostname, name.as_ptr(), name.len()) }.map(drop)
+}
+
+/// `setdomainname(name)`.
+#[inline]
+pub(crate) fn setdomainname(name: &[u8]) -> SysResult<()> {
+    // SAFETY: the kernel reads `name.len()` bytes.
+    unsafe { syscall!(g::__NR_setdomainname, name.as_ptr(), name.len()) }.map(drop)
+}
+
+fn opt_ptr(s: Option<&CStr>) -> *const core::ffi::c_char {
+    s.map_or(core::ptr::null(), CStr::as_ptr)
+}
+
+/// `mount(source, target, fstype, flags, data)`.
+#[inline]
+pub(crate) fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    fstype: Option<&CStr>,
+    flags: u32,
+    data: Option<&CStr>,
+) -> SysResult<()> {
+    // SAFETY: every pointer is null or a NUL-terminated string that outlives
+    // the call.
+    unsafe {
+        syscall!(
+            g::__NR_mount,
+            opt_ptr(source),
+            target.as_ptr(),
+            opt_ptr(fstype),
+            flags,
+            opt_ptr(data)
+        )
+    }
+    .map(drop)
+}
+
+/// `umount2(target, flags)`.
+#[inline]
+pub(crate) fn umount2(target: &CStr, flags: u32) -> SysResult<()> {
+    // SAFETY: `target` is NUL-terminated and outlives the call.
+    unsafe { syscall!(g::__NR_umount2, target.as_ptr(), flags) }.map(drop)
+}
+
+/// The `ST_*` mount flags of the filesystem at `path` (`statfs().f_flags`).
+#[inline]
+pub(crate) fn statfs_flags(path: &CStr) -> SysResult<u64> {
+    let mut buf = core::mem::MaybeUninit::<g::statfs>::uninit();
+    // SAFETY: the kernel fills one struct statfs of this architecture.
+    unsafe { syscall!(g::__NR_statfs, path.as_ptr(), buf.as_mut_ptr()) }?;
+    // SAFETY: statfs succeeded, so the kernel initialised the struct.
+    Ok(unsafe { buf.assume_init() }.f_flags as u64)
+}
+
+/// `chroot(path)`.
+#[inline]
+pub(crate) fn chroot(path: &CStr) -> SysResult<()> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { syscall!(g::__NR_chroot, path.as_ptr()) }.map(drop)
+}
+
+/// `pivot_root(new_root, put_old)`.
+#[inline]
+pub(crate) fn pivot_root(new_root: &CStr, put_old: &CStr) -> SysResult<()> {
+    // SAFETY: both paths are NUL-terminated and outlive the call.
+    unsafe { syscall!(g::__NR_pivot_root, new_root.as_ptr(), put_old.as_ptr()) }.map(drop)
+}
+
+/// Brings the loopback interface up (`SIOCSIFFLAGS` with `IFF_UP` on "lo").
+#[inline]
+pub(crate) fn loopback_up() -> SysResult<()> {
+    const AF_INET: u32 = 2;
+    const SOCK_DGRAM: u32 = 2;
+    const SIOCGIFFLAGS: u32 = 0x8913;
+    const SIOCSIFFLAGS: u32 = 0x8914;
+    const IFF_UP: u16 = 1;
+    // SAFETY: integer arguments only.
+    let sock = unsafe { syscall!(g::__NR_socket, AF_INET, SOCK_DGRAM | g::O_CLOEXEC, 0) }? as i32;
+    // struct ifreq: 16-byte name, then a union whose first member is the
+    // short ifr_flags; 40 bytes on 64-bit (32 on 32-bit).
+    let mut ifreq = [0u8; 40];
+    if let Some(name) = ifreq.get_mut(..2) {
+        name.copy_from_slice(b"lo");
+    }
+    // SAFETY: both ioctls read/write one struct ifreq, no larger than the
+    // buffer.
+    let result = unsafe { syscall!(g::__NR_ioctl, sock, SIOCGIFFLAGS, ifreq.as_mut_ptr()) }
+        .and_then(|_| {
+            let flags = u16::from_ne_bytes([
+                ifreq.get(16).copied().unwrap_or(0),
+                ifreq.get(17).copied().unwrap_or(0),
+            ]) | IFF_UP;
+            let [lo, hi] = flags.to_ne_bytes();
+            if let Some(slot) = ifreq.get_mut(16..18) {
+                slot.copy_from_slice(&[lo, hi]);
+            }
+            // SAFETY: as above.
+            unsafe { syscall!(g::__NR_ioctl, sock, SIOCSIFFLAGS, ifreq.as_mut_ptr()) }
+        });
+    let _ = close(sock);
+    result.map(drop)
+}
+
+/// `rt_sigtimedwait(set, NULL, NULL)`: waits for one signal of `set` (which
+/// must be blocked) and returns its number.
+#[inline]
+pub(crate) fn sigwait(set: &u64) -> SysResult<i32> {
+    // SAFETY: `set` is a live 64-bit sigset (size 8 passed); no siginfo is
+    // wanted and a null timeout waits forever.
+    unsafe { syscall!(g::__NR_rt_sigtimedwait, set as *const u64, 0, 0, 8) }.map(|s| s as i32)
+}
+
+/// `wait4(pid, &status, options, NULL)`; returns `(pid, raw status)`, pid 0
+/// when `WNOHANG` found nothing.
+#[inline]
+pub(crate) fn wait4(pid: i32, options: u32) -> SysResult<(i32, i32)> {
+    let mut status = 0i32;
+    // SAFETY: the kernel writes one int status; rusage is not wanted.
+    let pid = unsafe { syscall!(g::__NR_wait4, pid, &mut status as *mut i32, options, 0) }?;
+    Ok((pid as i32, status))
+}
+
+pub(crate) const WNOHANG: u32 = g::WNOHANG;
