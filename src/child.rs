@@ -237,6 +237,19 @@ fn setup_and_exec(
     if let Some(pgid) = plan.process_group {
         sys::setpgid(0, pgid).map_err(at(Step::SetPgid, pgid as u32))?;
     }
+    if plan.no_controlling_tty {
+        // Before any root change: /dev/tty must be the real one. ENXIO:
+        // there is no controlling terminal to leave.
+        match sys::open(c"/dev/tty", sys::O_RDWR_NOCTTY_CLOEXEC) {
+            Ok(tty) => {
+                let result = sys::detach_controlling_tty(tty);
+                let _ = sys::close(tty);
+                result.map_err(at(Step::NoControllingTty, 0))?;
+            }
+            Err(errno) if errno as u32 == errno::ENXIO => {}
+            Err(errno) => return Err(at(Step::NoControllingTty, 0)(errno)),
+        }
+    }
     if let Some(tty) = plan.foreground {
         let pgrp = sys::getpgrp().map_err(at(Step::Foreground, 0))?;
         sys::tcsetpgrp(tty, pgrp).map_err(at(Step::Foreground, pgrp as u32))?;
@@ -421,18 +434,6 @@ fn setup_and_exec(
     }
 
     // 15. Controlling terminal, with the fds in their final places.
-    if plan.no_controlling_tty {
-        // ENXIO: there is no controlling terminal to leave.
-        match sys::open(c"/dev/tty", sys::O_RDWR_NOCTTY_CLOEXEC) {
-            Ok(tty) => {
-                let result = sys::detach_controlling_tty(tty);
-                let _ = sys::close(tty);
-                result.map_err(at(Step::NoControllingTty, 0))?;
-            }
-            Err(errno) if errno as u32 == errno::ENXIO => {}
-            Err(errno) => return Err(at(Step::NoControllingTty, 0)(errno)),
-        }
-    }
     if let Some(fd) = plan.controlling_tty {
         sys::set_controlling_tty(fd).map_err(at(Step::ControllingTty, fd as u32))?;
     }
