@@ -406,6 +406,11 @@ impl Command {
 
     /// Sets the child's OOM-killer adjustment (-1000 to 1000; lowering it
     /// below the caller's needs `CAP_SYS_RESOURCE`).
+    ///
+    /// Refused together with a user namespace that has id maps (unless with
+    /// [`pid1_init`](Command::pid1_init)): on that path the child shares the
+    /// caller's memory without `CLONE_VFORK`, and the kernel would copy the
+    /// value to the caller as well.
     pub fn oom_score_adj(&mut self, adj: i32) -> &mut Self {
         self.oom_score_adj = Some(adj);
         self
