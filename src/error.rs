@@ -5,9 +5,10 @@ use core::fmt;
 
 use crate::errno_names::ERRNO_TABLE;
 
-/// One step of spawning a process. Child steps are listed in the order the
-/// child routine runs them; a failure's [`Error::step`] names the one that
-/// failed.
+/// One step of spawning a process. Parent-side steps come first, then the
+/// child's steps in the order the child routine runs them, then what can
+/// fail after a successful spawn. A failure's [`Error::step`] names the one
+/// that failed.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
@@ -18,88 +19,88 @@ pub enum Step {
     Pipe = 2,
     /// `clone3`/`clone` (parent side).
     Clone = 3,
-    /// Reading the child's report (parent side).
-    Report = 4,
     /// Writing `/proc/PID/setgroups` (parent side).
-    SetgroupsPolicy = 5,
+    SetgroupsPolicy = 4,
     /// Writing `/proc/PID/uid_map` or running `newuidmap` (parent side).
-    UidMap = 6,
+    UidMap = 5,
     /// Writing `/proc/PID/gid_map` or running `newgidmap` (parent side).
-    GidMap = 7,
+    GidMap = 6,
+    /// Reading the child's report (parent side).
+    Report = 7,
     /// Resetting signal dispositions in the child.
-    SignalReset = 10,
+    SignalReset = 100,
     /// Waiting for the parent to write the id maps.
-    WaitParent = 11,
+    WaitParent = 101,
     /// The pid-1 init starting the program.
-    Init = 12,
+    Init = 102,
     /// `setsid()`.
-    Setsid = 20,
+    Setsid = 103,
     /// `setpgid()`.
-    SetPgid = 21,
-    /// Making the child's group the terminal's foreground group (`TIOCSPGRP`).
-    Foreground = 22,
-    /// `setns()` into a namespace to join.
-    JoinNamespace = 23,
-    /// Setting the propagation of `/` in the new mount namespace.
-    MountPropagation = 24,
-    /// `sethostname()`.
-    Hostname = 25,
-    /// `setdomainname()`.
-    Domainname = 26,
-    /// Bringing the loopback interface up.
-    LoopbackUp = 27,
-    /// One of the requested mounts.
-    Mount = 28,
-    /// `chroot()`.
-    Chroot = 29,
-    /// `pivot_root()` and detaching the old root.
-    PivotRoot = 34,
-    /// `/proc/self/oom_score_adj`.
-    OomScoreAdj = 30,
-    /// `prlimit64()`.
-    Rlimit = 31,
-    /// `personality()`.
-    Personality = 32,
-    /// `keyctl(KEYCTL_JOIN_SESSION_KEYRING)`.
-    SessionKeyring = 33,
-    /// Dropping capabilities from the bounding set.
-    BoundingSet = 38,
-    /// `prctl(PR_SET_SECUREBITS)`.
-    SecureBits = 39,
-    /// `prctl(PR_SET_KEEPCAPS)` before a uid change that keeps capabilities.
-    KeepCaps = 40,
-    /// `setgroups()`.
-    SetGroups = 41,
-    /// `setresgid()`.
-    SetGid = 42,
-    /// `setresuid()`.
-    SetUid = 43,
-    /// `capget()`/`capset()`.
-    Capabilities = 50,
-    /// Raising an ambient capability.
-    AmbientCaps = 51,
-    /// `chdir()` into the working directory.
-    Chdir = 60,
-    /// `prctl(PR_SET_NO_NEW_PRIVS)`.
-    NoNewPrivs = 65,
-    /// `prctl(PR_SET_PDEATHSIG)`.
-    ParentDeathSignal = 70,
-    /// Placing an fd at its child number.
-    FdMapping = 80,
-    /// Closing the fds that were not mapped.
-    CloseFds = 81,
+    SetPgid = 104,
     /// Detaching from the controlling terminal (`TIOCNOTTY`).
-    NoControllingTty = 82,
+    NoControllingTty = 105,
+    /// Making the child's group the terminal's foreground group (`TIOCSPGRP`).
+    Foreground = 106,
+    /// `setns()` into a namespace to join.
+    JoinNamespace = 107,
+    /// Setting the propagation of `/` in the new mount namespace.
+    MountPropagation = 108,
+    /// `sethostname()`.
+    Hostname = 109,
+    /// `setdomainname()`.
+    Domainname = 110,
+    /// Bringing the loopback interface up.
+    LoopbackUp = 111,
+    /// One of the requested mounts.
+    Mount = 112,
+    /// `chroot()`.
+    Chroot = 113,
+    /// `pivot_root()` and detaching the old root.
+    PivotRoot = 114,
+    /// `/proc/self/oom_score_adj`.
+    OomScoreAdj = 115,
+    /// `prlimit64()`.
+    Rlimit = 116,
+    /// `personality()`.
+    Personality = 117,
+    /// `keyctl(KEYCTL_JOIN_SESSION_KEYRING)`.
+    SessionKeyring = 118,
+    /// Dropping capabilities from the bounding set.
+    BoundingSet = 119,
+    /// `prctl(PR_SET_SECUREBITS)`.
+    SecureBits = 120,
+    /// `prctl(PR_SET_KEEPCAPS)` before a uid change that keeps capabilities.
+    KeepCaps = 121,
+    /// `setgroups()`.
+    SetGroups = 122,
+    /// `setresgid()`.
+    SetGid = 123,
+    /// `setresuid()`.
+    SetUid = 124,
+    /// `capget()`/`capset()`.
+    Capabilities = 125,
+    /// Raising an ambient capability.
+    AmbientCaps = 126,
+    /// `chdir()` into the working directory.
+    Chdir = 127,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`.
+    NoNewPrivs = 128,
+    /// `prctl(PR_SET_PDEATHSIG)`.
+    ParentDeathSignal = 129,
+    /// Placing an fd at its child number.
+    FdMapping = 130,
+    /// Closing the fds that were not mapped.
+    CloseFds = 131,
     /// Taking a controlling terminal (`TIOCSCTTY`).
-    ControllingTty = 83,
+    ControllingTty = 132,
     /// Installing the seccomp filter.
-    Seccomp = 85,
+    Seccomp = 133,
     /// Setting the final signal mask.
-    SignalMask = 90,
+    SignalMask = 134,
     /// `ptrace(PTRACE_TRACEME)`.
-    PtraceTraceme = 95,
+    PtraceTraceme = 135,
     /// `execve()` of the program.
-    Exec = 100,
+    Exec = 136,
     /// Waiting for the child (after a successful spawn).
     Wait = 200,
     /// Sending the child a signal (after a successful spawn).
@@ -112,15 +113,16 @@ impl Step {
         Step::Stack,
         Step::Pipe,
         Step::Clone,
-        Step::Report,
         Step::SetgroupsPolicy,
         Step::UidMap,
         Step::GidMap,
+        Step::Report,
         Step::SignalReset,
         Step::WaitParent,
         Step::Init,
         Step::Setsid,
         Step::SetPgid,
+        Step::NoControllingTty,
         Step::Foreground,
         Step::JoinNamespace,
         Step::MountPropagation,
@@ -147,7 +149,6 @@ impl Step {
         Step::ParentDeathSignal,
         Step::FdMapping,
         Step::CloseFds,
-        Step::NoControllingTty,
         Step::ControllingTty,
         Step::Seccomp,
         Step::SignalMask,
