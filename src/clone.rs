@@ -148,6 +148,12 @@ pub(crate) struct Launched {
 /// only once that process has been reaped; [`ChildStack::leak`] otherwise.
 pub(crate) struct ChildStack(Stack);
 
+// SAFETY: the mapping is owned by this value alone and has no thread
+// affinity; moving the handle to another thread only moves who unmaps it.
+unsafe impl Send for ChildStack {}
+// SAFETY: no method reads or writes through the pointer with `&self`.
+unsafe impl Sync for ChildStack {}
+
 impl ChildStack {
     /// Gives up on the mapping without unmapping it (the process may still
     /// be running on it).

@@ -83,3 +83,19 @@ pub use stdio::Stdio;
 
 /// rustix's fd types, which are std's when the `std` feature is on.
 pub use rustix::fd::{BorrowedFd, OwnedFd};
+
+#[cfg(test)]
+mod auto_traits {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn public_types_can_cross_threads() {
+        send_sync::<crate::Prepared>();
+        send_sync::<crate::Error>();
+        send_sync::<crate::Command>();
+        send_sync::<crate::Child>();
+        send::<crate::ChildStdin>();
+        send::<crate::Stdio>();
+    }
+}
