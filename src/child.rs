@@ -326,14 +326,7 @@ fn setup_and_exec(
     // 9. Bounding set and securebits need CAP_SETPCAP, which a uid change
     // takes away, and securebits decide what that change does to the
     // capability sets: both come first.
-    let mut cap = 0u32;
-    while cap < 64 {
-        if plan.bounding_drop & 1u64.wrapping_shl(cap) != 0 {
-            sys::prctl(pr::PR_CAPBSET_DROP, cap as usize, 0, 0, 0)
-                .map_err(at(Step::BoundingSet, cap))?;
-        }
-        cap = cap.wrapping_add(1);
-    }
+    drop_bounding_set(plan.bounding_drop)?;
     if let Some(bits) = plan.securebits {
         sys::prctl(pr::PR_SET_SECUREBITS, bits as usize, 0, 0, 0)
             .map_err(at(Step::SecureBits, bits))?;
@@ -366,6 +359,20 @@ fn setup_and_exec(
     }
     if let Some(uid) = creds.uid {
         sys::setresuid(uid).map_err(at(Step::SetUid, uid))?;
+    }
+
+    // Lock the mounts: a user namespace of our own (mapping just our final
+    // ids) with a copy of the mount namespace makes every mount made so far
+    // come from a more privileged namespace, so the kernel locks them
+    // together and the program cannot unmount one to see what lies below.
+    // The new namespace resets securebits and the bounding set: set again.
+    if plan.lock_mounts {
+        lock_mounts().map_err(at(Step::LockMounts, 0))?;
+        drop_bounding_set(plan.bounding_drop)?;
+        if let Some(bits) = plan.securebits {
+            sys::prctl(pr::PR_SET_SECUREBITS, bits as usize, 0, 0, 0)
+                .map_err(at(Step::SecureBits, bits))?;
+        }
     }
 
     // 10. Capability sets, then ambient capabilities: each ambient one
@@ -491,6 +498,63 @@ fn mount_flags_of(st_flags: u64) -> u32 {
         }
     }
     flags
+}
+
+/// Drops every capability of `mask` from the bounding set.
+fn drop_bounding_set(mask: u64) -> Result<(), Failure> {
+    let mut cap = 0u32;
+    while cap < 64 {
+        if mask & 1u64.wrapping_shl(cap) != 0 {
+            sys::prctl(pr::PR_CAPBSET_DROP, cap as usize, 0, 0, 0)
+                .map_err(at(Step::BoundingSet, cap))?;
+        }
+        cap = cap.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// Enters a new user and mount namespace mapping only our current uid and
+/// gid onto themselves (what an unprivileged process may write for itself).
+fn lock_mounts() -> Result<(), Errno> {
+    let (uid, gid) = (sys::getuid(), sys::getgid());
+    sys::unshare(u64::from(g::CLONE_NEWUSER | g::CLONE_NEWNS))?;
+    write_file(c"/proc/self/setgroups", b"deny")?;
+    let mut line = [0u8; 32];
+    write_file(c"/proc/self/uid_map", identity_map_line(&mut line, uid))?;
+    write_file(c"/proc/self/gid_map", identity_map_line(&mut line, gid))
+}
+
+/// Formats `"ID ID 1\n"` into `buf` without allocating.
+fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
+    let mut digits = [0u8; 10];
+    let mut n = id;
+    let mut len = 0usize;
+    loop {
+        if let Some(slot) = digits.get_mut(len) {
+            *slot = b'0'.wrapping_add((n % 10) as u8);
+        }
+        len = len.wrapping_add(1);
+        n /= 10;
+        if n == 0 || len >= digits.len() {
+            break;
+        }
+    }
+    let mut pos = 0usize;
+    let mut put = |byte: u8| {
+        if let Some(slot) = buf.get_mut(pos) {
+            *slot = byte;
+        }
+        pos = pos.wrapping_add(1);
+    };
+    for _ in 0..2 {
+        for i in (0..len).rev() {
+            put(digits.get(i).copied().unwrap_or(b'0'));
+        }
+        put(b' ');
+    }
+    put(b'1');
+    put(b'\n');
+    buf.get(..pos).unwrap_or(&[])
 }
 
 /// Whether the child's stdin, stdout or stderr (as they will be after the
@@ -732,6 +796,17 @@ mod tests {
             [(3, 4), (6, 8), (10, 11), (13, u32::MAX)]
         );
         assert_eq!(gaps(&[0, 1, 2, 3], 4), [(5, u32::MAX)]);
+    }
+
+    #[test]
+    fn identity_map_line_formats_without_allocating() {
+        let mut buf = [0u8; 32];
+        assert_eq!(identity_map_line(&mut buf, 0), b"0 0 1\n");
+        assert_eq!(identity_map_line(&mut buf, 65534), b"65534 65534 1\n");
+        assert_eq!(
+            identity_map_line(&mut buf, u32::MAX),
+            b"4294967295 4294967295 1\n"
+        );
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub struct Command {
     pub(crate) chroot: Option<Vec<u8>>,
     pub(crate) pivot_root: Option<Vec<u8>>,
     pub(crate) pid1_init: bool,
+    pub(crate) lock_mounts: bool,
 }
 
 impl Command {
@@ -144,6 +145,7 @@ impl Command {
             chroot: None,
             pivot_root: None,
             pid1_init: false,
+            lock_mounts: false,
         }
     }
 
@@ -624,6 +626,21 @@ impl Command {
     /// [`Child`]: crate::Child
     pub fn pid1_init(&mut self, init: bool) -> &mut Self {
         self.pid1_init = init;
+        self
+    }
+
+    /// Locks the mounts together, as Guix does: after the mounts, the root
+    /// change and the uid change, the child enters a user and mount
+    /// namespace of its own that maps only its final uid and gid. The mounts
+    /// then come from a more privileged namespace, so the kernel refuses to
+    /// unmount or move any one of them on its own: the program cannot
+    /// uncover what a mount hides. Needs [`Namespaces::MOUNT`]; with it,
+    /// `setgroups` is denied and only the final uid and gid exist. Cannot be
+    /// combined with [`uid`](Command::uid)/[`gid`](Command::gid) (the child
+    /// could not write its own maps after the change): choose the ids with a
+    /// user namespace's maps instead.
+    pub fn lock_mounts(&mut self, lock: bool) -> &mut Self {
+        self.lock_mounts = lock;
         self
     }
 

@@ -77,30 +77,32 @@ pub enum Step {
     SetGid = 123,
     /// `setresuid()`.
     SetUid = 124,
+    /// Entering a user and mount namespace of our own to lock the mounts.
+    LockMounts = 125,
     /// `capget()`/`capset()`.
-    Capabilities = 125,
+    Capabilities = 126,
     /// Raising an ambient capability.
-    AmbientCaps = 126,
+    AmbientCaps = 127,
     /// `chdir()` into the working directory.
-    Chdir = 127,
+    Chdir = 128,
     /// `prctl(PR_SET_NO_NEW_PRIVS)`.
-    NoNewPrivs = 128,
+    NoNewPrivs = 129,
     /// `prctl(PR_SET_PDEATHSIG)`.
-    ParentDeathSignal = 129,
+    ParentDeathSignal = 130,
     /// Placing an fd at its child number.
-    FdMapping = 130,
+    FdMapping = 131,
     /// Closing the fds that were not mapped.
-    CloseFds = 131,
+    CloseFds = 132,
     /// Taking a controlling terminal (`TIOCSCTTY`).
-    ControllingTty = 132,
+    ControllingTty = 133,
     /// Installing the seccomp filter.
-    Seccomp = 133,
+    Seccomp = 134,
     /// Setting the final signal mask.
-    SignalMask = 134,
+    SignalMask = 135,
     /// `ptrace(PTRACE_TRACEME)`.
-    PtraceTraceme = 135,
+    PtraceTraceme = 136,
     /// `execve()` of the program.
-    Exec = 136,
+    Exec = 137,
     /// Waiting for the child (after a successful spawn).
     Wait = 200,
     /// Sending the child a signal (after a successful spawn).
@@ -142,6 +144,7 @@ impl Step {
         Step::SetGroups,
         Step::SetGid,
         Step::SetUid,
+        Step::LockMounts,
         Step::Capabilities,
         Step::AmbientCaps,
         Step::Chdir,

@@ -116,6 +116,7 @@ pub(crate) struct Plan {
     pub chroot: Option<CString>,
     pub pivot_root: Option<CString>,
     pub pid1_init: bool,
+    pub lock_mounts: bool,
     /// The fds the mappings copy from, kept open for the plan's life (the
     /// child reads their numbers from `fd_mappings`).
     #[allow(dead_code)]

@@ -396,6 +396,7 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         chroot: namespaces.chroot,
         pivot_root: namespaces.pivot_root,
         pid1_init: cmd.pid1_init,
+        lock_mounts: cmd.lock_mounts,
         owned_fds,
     })
 }
@@ -650,6 +651,19 @@ fn namespaces(
              oom_score_adj (the kernel copies it to processes sharing the child's memory); add \
              pid1_init(true) with a PID namespace, or set it on the spawning process",
         )));
+    }
+    if cmd.lock_mounts {
+        need(Namespaces::MOUNT, "lock_mounts(true)")?;
+        if cmd.uid.is_some() || cmd.gid.is_some() {
+            // After a uid change the task is non-dumpable, so its
+            // /proc/self/*_map files belong to root and it cannot write its
+            // own maps; making it dumpable again would let the new uid
+            // ptrace a process that shares the caller's memory.
+            return Err(invalid(String::from(
+                "lock_mounts(true) cannot be combined with uid()/gid(): after the uid change the child \
+                 cannot write its own id maps; map the ids you want with uid_map()/gid_map() instead",
+            )));
+        }
     }
     if cmd.pid1_init && !new.contains(Namespaces::PID) {
         return Err(invalid(String::from(

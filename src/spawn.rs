@@ -341,6 +341,7 @@ fn describe(plan: &Plan, step: Step, detail: u32) -> String {
             "chroot({})",
             quoted(plan.chroot.as_deref().map_or(&[][..], |c| c.to_bytes()))
         ),
+        Step::LockMounts => String::from("unshare(CLONE_NEWUSER | CLONE_NEWNS) to lock the mounts"),
         Step::PivotRoot => {
             format!(
                 "pivot_root({})",

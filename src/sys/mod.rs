@@ -43,12 +43,13 @@ use linux_raw_sys::general as g;
 // end in 32 (x86_64, aarch64 and riscv64 only have 32-bit ids).
 #[cfg(not(target_arch = "x86"))]
 use g::{
-    __NR_setgroups as NR_SETGROUPS, __NR_setresgid as NR_SETRESGID, __NR_setresuid as NR_SETRESUID,
+    __NR_getgid as NR_GETGID, __NR_getuid as NR_GETUID, __NR_setgroups as NR_SETGROUPS,
+    __NR_setresgid as NR_SETRESGID, __NR_setresuid as NR_SETRESUID,
 };
 #[cfg(target_arch = "x86")]
 use g::{
-    __NR_setgroups32 as NR_SETGROUPS, __NR_setresgid32 as NR_SETRESGID,
-    __NR_setresuid32 as NR_SETRESUID,
+    __NR_getgid32 as NR_GETGID, __NR_getuid32 as NR_GETUID, __NR_setgroups32 as NR_SETGROUPS,
+    __NR_setresgid32 as NR_SETRESGID, __NR_setresuid32 as NR_SETRESUID,
 };
 
 /// A failed system call's positive error number.
@@ -550,7 +551,23 @@ pub(crate) fn umount2(target: &CStr, flags: u32) -> SysResult<()> {
 /// The `ST_*` mount flags of the filesystem at `path` (`statfs().f_flags`).
 #[inline]
 pub(crate) fn statfs_flags(path: &CStr) -> SysResult<u64> {
+    // i386's plain statfs has 32-bit counters and fails with EOVERFLOW on
+    // large filesystems; statfs64 takes the struct size as an argument.
+    #[cfg(target_arch = "x86")]
+    let mut buf = core::mem::MaybeUninit::<g::statfs64>::uninit();
+    #[cfg(target_arch = "x86")]
+    // SAFETY: the kernel fills one struct statfs64 of the size passed.
+    unsafe {
+        syscall!(
+            g::__NR_statfs64,
+            path.as_ptr(),
+            core::mem::size_of::<g::statfs64>(),
+            buf.as_mut_ptr()
+        )
+    }?;
+    #[cfg(not(target_arch = "x86"))]
     let mut buf = core::mem::MaybeUninit::<g::statfs>::uninit();
+    #[cfg(not(target_arch = "x86"))]
     // SAFETY: the kernel fills one struct statfs of this architecture.
     unsafe { syscall!(g::__NR_statfs, path.as_ptr(), buf.as_mut_ptr()) }?;
     // SAFETY: statfs succeeded, so the kernel initialised the struct.
@@ -626,3 +643,24 @@ pub(crate) fn wait4(pid: i32, options: u32) -> SysResult<(i32, i32)> {
 }
 
 pub(crate) const WNOHANG: u32 = g::WNOHANG;
+
+/// `unshare(flags)`.
+#[inline]
+pub(crate) fn unshare(flags: u64) -> SysResult<()> {
+    // SAFETY: integer argument only.
+    unsafe { syscall!(g::__NR_unshare, flags) }.map(drop)
+}
+
+/// `getuid()`.
+#[inline]
+pub(crate) fn getuid() -> u32 {
+    // SAFETY: no arguments; getuid cannot fail.
+    unsafe { syscall!(NR_GETUID) }.unwrap_or(0) as u32
+}
+
+/// `getgid()`.
+#[inline]
+pub(crate) fn getgid() -> u32 {
+    // SAFETY: no arguments; getgid cannot fail.
+    unsafe { syscall!(NR_GETGID) }.unwrap_or(0) as u32
+}

@@ -1,0 +1,85 @@
+//! lock_mounts(true): mounts made before it cannot be undone one by one.
+
+use clonexec::{Command, Mount, Namespaces};
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// A fresh empty directory under the temp dir, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("clonexec-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Runs `umount DIR` in a child that mounted a tmpfs on DIR, with or
+/// without lock_mounts, and returns whether the unmount succeeded.
+fn child_can_unmount(dir: &TempDir, lock: bool) -> bool {
+    let script = format!("umount {} 2>/dev/null", dir.0.display());
+    let status = Command::new("sh")
+        .args(["-c", &script])
+        .namespaces(Namespaces::MOUNT)
+        .mount(Mount::tmpfs(&dir.0))
+        .lock_mounts(lock)
+        .status()
+        .unwrap();
+    status.success()
+}
+
+#[test]
+fn lock_mounts_keeps_the_program_from_unmounting() {
+    if !is_root() {
+        eprintln!("skipping lock_mounts_keeps_the_program_from_unmounting: needs root to mount");
+        return;
+    }
+    let dir = TempDir::new("lock-mounts");
+    // The same program can unmount its tmpfs without the lock...
+    assert!(child_can_unmount(&dir, false), "control: unmount should work unlocked");
+    // ...and cannot with it.
+    assert!(!child_can_unmount(&dir, true), "a locked mount was unmounted");
+}
+
+#[test]
+fn lock_mounts_maps_only_the_childs_ids() {
+    if !is_root() {
+        eprintln!("skipping lock_mounts_maps_only_the_childs_ids: needs root to mount");
+        return;
+    }
+    let out = Command::new("cat")
+        .args(["/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"])
+        .namespaces(Namespaces::MOUNT)
+        .lock_mounts(true)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(fields, ["0", "0", "1", "0", "0", "1", "deny"], "{text}");
+}
+
+#[test]
+fn lock_mounts_is_refused_without_a_mount_namespace_or_with_a_uid_change() {
+    let err = Command::new("true").lock_mounts(true).prepare().unwrap_err();
+    assert_eq!(err.step(), None);
+    assert!(err.to_string().contains("lock_mounts"), "{err}");
+
+    let err = Command::new("true")
+        .namespaces(Namespaces::MOUNT)
+        .lock_mounts(true)
+        .uid(65534)
+        .prepare()
+        .unwrap_err();
+    assert_eq!(err.step(), None);
+    assert!(err.to_string().contains("uid()"), "{err}");
+}
