@@ -654,6 +654,13 @@ fn namespaces(
     }
     if cmd.lock_mounts {
         need(Namespaces::MOUNT, "lock_mounts(true)")?;
+        if cmd.chroot.is_some() {
+            // create_user_ns() refuses a chrooted task.
+            return Err(invalid(String::from(
+                "lock_mounts(true) cannot follow chroot(): the kernel refuses a new user namespace in \
+                 a chroot; use pivot_root() instead",
+            )));
+        }
         if cmd.uid.is_some() || cmd.gid.is_some() {
             // After a uid change the task is non-dumpable, so its
             // /proc/self/*_map files belong to root and it cannot write its

@@ -82,4 +82,13 @@ fn lock_mounts_is_refused_without_a_mount_namespace_or_with_a_uid_change() {
         .unwrap_err();
     assert_eq!(err.step(), None);
     assert!(err.to_string().contains("uid()"), "{err}");
+
+    let err = Command::new("true")
+        .namespaces(Namespaces::MOUNT)
+        .lock_mounts(true)
+        .chroot("/")
+        .prepare()
+        .unwrap_err();
+    assert_eq!(err.step(), None);
+    assert!(err.to_string().contains("pivot_root"), "{err}");
 }
