@@ -308,7 +308,9 @@ impl Command {
     }
 
     /// Puts the child in process group `pgid` (`setpgid`); 0 makes a new
-    /// group led by the child.
+    /// group led by the child. With [`setsid(true)`](Command::setsid) the
+    /// child already leads a new group: 0 is then a no-op and any other
+    /// value is refused.
     pub fn process_group(&mut self, pgid: i32) -> &mut Self {
         self.process_group = Some(pgid);
         self

@@ -221,6 +221,17 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
     {
         return Err(invalid(format!("process group {pgid} is negative")));
     }
+    // A session leader is already the leader of its own group, and the
+    // kernel refuses to move it into another one.
+    let process_group = match cmd.process_group {
+        Some(0) if cmd.setsid => None,
+        Some(pgid) if cmd.setsid => {
+            return Err(invalid(format!(
+                "process_group({pgid}) contradicts setsid(true): a session leader cannot join another group"
+            )));
+        }
+        other => other,
+    };
 
     let last_cap = last_capability();
     let check_cap = |cap: &Capability, what: &str| -> Result<u64, Error> {
@@ -364,7 +375,7 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         close_other_fds: cmd.close_other_fds,
         credentials,
         setsid: cmd.setsid,
-        process_group: cmd.process_group,
+        process_group,
         pdeathsig: cmd.pdeathsig.map_or(0, |s| s.as_raw()),
         ambient_caps,
         create_pidfd: cmd.create_pidfd,
