@@ -1,0 +1,201 @@
+//! Helpers shared by the integration tests (each test file includes this
+//! module with `mod common;`, and not every file uses every helper).
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// Whether the test process runs as root (euid 0).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Returns `true` (after saying why) when a test needing root must skip.
+pub fn skip_unless_root(test: &str) -> bool {
+    if is_root() {
+        false
+    } else {
+        eprintln!("skipping {test}: needs root (euid 0) to change uid/gid/groups/capabilities");
+        true
+    }
+}
+
+/// Takes a file-wide lock, ignoring poisoning (a failed test must not make
+/// the others fail).
+pub fn lock(mutex: &'static Mutex<()>) -> MutexGuard<'static, ()> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A unique temporary directory, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "clonexec-test-{tag}-{}-{n}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        fs::create_dir(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes a file with the given mode and returns its path.
+    pub fn write_file(&self, name: &str, contents: &str, mode: u32) -> PathBuf {
+        let path = self.0.join(name);
+        fs::write(&path, contents).expect("write temp file");
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The value of a `Key:\tvalue` line of a `/proc/PID/status` text.
+pub fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
+    status.lines().find_map(|line| {
+        line.strip_prefix(key)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(str::trim)
+    })
+}
+
+/// A hex capability mask field (`CapEff:` etc.) of a status text.
+pub fn cap_field(status: &str, key: &str) -> u64 {
+    let text = status_field(status, key).unwrap_or_else(|| panic!("no {key} in {status}"));
+    u64::from_str_radix(text, 16).unwrap_or_else(|e| panic!("bad {key} {text:?}: {e}"))
+}
+
+/// The fields after the command name of a `/proc/PID/stat` text (so index 0
+/// is the state, 1 the ppid, 2 the process group, 3 the session).
+pub fn stat_fields(stat: &str) -> Vec<String> {
+    let after = &stat[stat.rfind(')').expect("no ')' in stat") + 1..];
+    after.split_whitespace().map(String::from).collect()
+}
+
+/// The numbers of the fds open in this process (including the one used to
+/// read the directory, which is always present, so counts compare fairly).
+pub fn open_fd_count() -> usize {
+    fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
+}
+
+/// The pids of this process's children that are zombies.
+pub fn zombie_children() -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let mut zombies = Vec::new();
+    for entry in fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let fields = stat_fields(&stat);
+        if fields.first().map(String::as_str) == Some("Z")
+            && fields.get(1).and_then(|p| p.parse::<i32>().ok()) == Some(me)
+        {
+            zombies.push(pid);
+        }
+    }
+    zombies
+}
+
+/// The lowest `n` fd numbers (≥ 3) that are free right now, lowest first.
+/// The library duplicates every fd given to `fd()` with
+/// `F_DUPFD_CLOEXEC` at the lowest free number ≥ 3 when the command is
+/// prepared, so this predicts where those copies land (as long as no other
+/// thread opens fds in between: callers hold their file's lock).
+pub fn lowest_free_fds(n: usize) -> Vec<i32> {
+    let probe = fs::File::open("/dev/null").expect("open /dev/null");
+    let held: Vec<OwnedFd> = (0..n)
+        .map(|_| {
+            // SAFETY: F_DUPFD_CLOEXEC on a valid fd returns a new fd we own.
+            let fd = unsafe { libc::fcntl(probe.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+            assert!(fd >= 0, "F_DUPFD_CLOEXEC failed");
+            // SAFETY: fd is a fresh fd owned by nobody else.
+            unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) }
+        })
+        .collect();
+    let mut numbers: Vec<i32> = held.iter().map(AsRawFd::as_raw_fd).collect();
+    let probe_fd = probe.as_raw_fd();
+    drop(held);
+    drop(probe);
+    // The probe itself took the lowest free number: it is free again now.
+    if probe_fd >= 3 {
+        numbers.push(probe_fd);
+    }
+    numbers.sort_unstable();
+    numbers.truncate(n);
+    numbers
+}
+
+/// `readlink /proc/self/fd/N` in this process.
+pub fn fd_link(fd: i32) -> Option<String> {
+    fs::read_link(format!("/proc/self/fd/{fd}"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// `fstat(fd).st_ino`, to identify a pipe.
+pub fn inode_of(fd: &impl AsRawFd) -> u64 {
+    // SAFETY: an all-zero stat is a valid out-buffer; fstat fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the fd is open (borrowed) and `st` is a valid buffer.
+    let rc = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) };
+    assert_eq!(rc, 0, "fstat failed");
+    st.st_ino
+}
+
+/// Whether `fd` has `FD_CLOEXEC` set in this process.
+pub fn is_cloexec(fd: i32) -> bool {
+    // SAFETY: F_GETFD takes no pointer.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    assert!(flags >= 0, "fd {fd} is not open");
+    flags & libc::FD_CLOEXEC != 0
+}
+
+/// The errno constants the tests compare with.
+pub const ENOENT: i32 = libc::ENOENT;
+pub const EACCES: i32 = libc::EACCES;
+
+/// A pipe as (read end, write end), both close-on-exec (`std::io::pipe`
+/// needs Rust 1.87; the crate's MSRV is 1.85).
+pub fn pipe() -> (fs::File, fs::File) {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two fds pipe2 writes.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(rc, 0, "pipe2: {}", std::io::Error::last_os_error());
+    // SAFETY: both fds are fresh and owned by nobody else.
+    unsafe {
+        (
+            std::os::fd::FromRawFd::from_raw_fd(fds[0]),
+            std::os::fd::FromRawFd::from_raw_fd(fds[1]),
+        )
+    }
+}
