@@ -92,6 +92,12 @@ impl Command {
     /// in the child's `PATH` (as `execvpe` does; `/bin:/usr/bin` when the
     /// child has no `PATH`). argv\[0\] is `program` unless [`arg0`] is set.
     ///
+    /// The search follows `execvpe`: entries that give `ENOENT`/`ENOTDIR`
+    /// are skipped, `EACCES` is remembered and reported if nothing runs,
+    /// any other error stops the search. Unlike glibc's `execvp`, a file
+    /// without a `#!` line is not handed to `/bin/sh`: it fails with
+    /// `ENOEXEC`.
+    ///
     /// [`arg0`]: Command::arg0
     pub fn new(program: impl Arg) -> Command {
         Command {
