@@ -255,6 +255,12 @@ fn setup_and_exec(
         sys::tcsetpgrp(tty, pgrp).map_err(at(Step::Foreground, pgrp as u32))?;
     }
 
+    // oom_score_adj goes through /proc/self, so it is written before any
+    // namespace join or root change can hide the real /proc.
+    if let Some(text) = &plan.oom_score_adj {
+        write_file(c"/proc/self/oom_score_adj", text).map_err(at(Step::OomScoreAdj, 0))?;
+    }
+
     // 4. Join namespaces, the user namespace first (prepare() sorted them):
     // it grants the capabilities the other joins need.
     for &(fd, kind) in &plan.joins {
@@ -310,9 +316,6 @@ fn setup_and_exec(
     }
 
     // 8. Resources, still with the caller's privileges.
-    if let Some(text) = &plan.oom_score_adj {
-        write_file(c"/proc/self/oom_score_adj", text).map_err(at(Step::OomScoreAdj, 0))?;
-    }
     for &(resource, soft, hard) in &plan.rlimits {
         sys::prlimit(resource, soft, hard).map_err(at(Step::Rlimit, resource))?;
     }
@@ -445,19 +448,20 @@ fn setup_and_exec(
         sys::set_controlling_tty(fd).map_err(at(Step::ControllingTty, fd as u32))?;
     }
 
-    // 16. seccomp last, so the filter cannot block our own setup.
-    if let Some((filter, flags)) = &plan.seccomp {
-        sys::seccomp_set_filter(filter, *flags).map_err(at(Step::Seccomp, filter.len() as u32))?;
-    }
-
-    // 17. The final signal mask, as late as possible: from here on the
+    // 16. The final signal mask, as late as possible: from here on the
     // program's own signals may arrive.
     let mask = plan.signal_mask.unwrap_or(ctx.parent_mask);
     sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&mask), None).map_err(at(Step::SignalMask, 0))?;
 
-    // 18.
+    // 17.
     if plan.ptrace_traceme {
         sys::ptrace_traceme().map_err(at(Step::PtraceTraceme, 0))?;
+    }
+
+    // 18. seccomp last, so the filter cannot block our own setup: after it
+    // only execve (and, on failure, write and exit_group) remain.
+    if let Some((filter, flags)) = &plan.seccomp {
+        sys::seccomp_set_filter(filter, *flags).map_err(at(Step::Seccomp, filter.len() as u32))?;
     }
 
     // 19. exec.

@@ -391,7 +391,9 @@ impl Command {
     /// before exec (so it cannot block the setup). At most 4096
     /// instructions. Without [`no_new_privs(true)`] the caller needs
     /// `CAP_SYS_ADMIN`. The filter must allow `execve` (and `write` and
-    /// `exit_group`, or a failed exec cannot be reported).
+    /// `exit_group`, or a failed exec cannot be reported: a filter that
+    /// kills on them makes a failed spawn look like a child killed by
+    /// `SIGSYS`).
     ///
     /// [`no_new_privs(true)`]: Command::no_new_privs
     pub fn seccomp_filter(&mut self, filter: Vec<SockFilter>) -> &mut Self {

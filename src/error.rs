@@ -95,12 +95,12 @@ pub enum Step {
     CloseFds = 132,
     /// Taking a controlling terminal (`TIOCSCTTY`).
     ControllingTty = 133,
-    /// Installing the seccomp filter.
-    Seccomp = 134,
     /// Setting the final signal mask.
-    SignalMask = 135,
+    SignalMask = 134,
     /// `ptrace(PTRACE_TRACEME)`.
-    PtraceTraceme = 136,
+    PtraceTraceme = 135,
+    /// Installing the seccomp filter.
+    Seccomp = 136,
     /// `execve()` of the program.
     Exec = 137,
     /// Waiting for the child (after a successful spawn).
@@ -153,9 +153,9 @@ impl Step {
         Step::FdMapping,
         Step::CloseFds,
         Step::ControllingTty,
-        Step::Seccomp,
         Step::SignalMask,
         Step::PtraceTraceme,
+        Step::Seccomp,
         Step::Exec,
         Step::Wait,
         Step::Signal,

@@ -128,13 +128,19 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         }
         targets.push(*child_fd);
     }
+    // The child places its fds after its own rlimits are set: check
+    // against the NOFILE soft limit it will have.
+    let limit = cmd
+        .rlimits
+        .iter()
+        .find(|(r, _, _)| *r == crate::Resource::NOFILE)
+        .map_or_else(fd_limit, |(_, soft, _)| *soft);
     if let Some(&too_high) = targets
         .iter()
-        .find(|&&t| u64::try_from(t).unwrap_or(0) >= fd_limit())
+        .find(|&&t| u64::try_from(t).unwrap_or(0) >= limit)
     {
         return Err(invalid(format!(
-            "fd target {too_high} is not below the open-file limit (RLIMIT_NOFILE {})",
-            fd_limit()
+            "fd target {too_high} is not below the child's open-file limit (RLIMIT_NOFILE {limit})"
         )));
     }
 

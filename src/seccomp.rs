@@ -28,7 +28,7 @@ impl SockFilter {
     /// as `seccomp-tools`/`libseccomp`'s `seccomp_export_bpf` write it.
     /// Returns `None` when the length is not a multiple of 8.
     pub fn from_bytes(bytes: &[u8]) -> Option<Vec<SockFilter>> {
-        if bytes.len() % 8 != 0 {
+        if !bytes.len().is_multiple_of(8) {
             return None;
         }
         Some(

@@ -428,7 +428,7 @@ fn with_lock<R>(f: impl FnOnce() -> R) -> R {
         .is_err()
     {
         spins = spins.wrapping_add(1);
-        if spins % 64 == 0 {
+        if spins.is_multiple_of(64) {
             rustix::thread::sched_yield();
         } else {
             core::hint::spin_loop();
