@@ -5,7 +5,9 @@
 
 #![cfg(feature = "cli")]
 
-use std::path::PathBuf;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -44,7 +46,7 @@ fn stderr(out: &Output) -> String {
 fn root_or_skip(test: &str) -> bool {
     let root = rustix::process::geteuid().is_root();
     if !root {
-        eprintln!("skipping {test}: needs root (euid 0) to change uid/gid/caps");
+        eprintln!("skipping {test}: needs root (euid 0)");
     }
     root
 }
@@ -63,6 +65,117 @@ fn stat_ids(stat: &str) -> (i32, i32, i32) {
     // Fields after the `(comm)`: state ppid pgrp session ...
     let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
     (pid, rest[2].parse().unwrap(), rest[3].parse().unwrap())
+}
+
+/// `tty_nr` (the controlling terminal's device number, 0 for none) from a
+/// `/proc/PID/stat` line.
+fn stat_tty(stat: &str) -> u64 {
+    let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    rest[4].parse().unwrap()
+}
+
+/// The flags that give the program new namespaces `kinds` (comma list, may
+/// be empty): as root just `--unshare KINDS`; otherwise a user namespace
+/// too, with the caller mapped to root, so the test also runs rootless.
+fn ns_args(kinds: &str) -> Vec<String> {
+    if rustix::process::geteuid().is_root() {
+        if kinds.is_empty() {
+            Vec::new()
+        } else {
+            vec!["--unshare".into(), kinds.into()]
+        }
+    } else {
+        let kinds = if kinds.is_empty() {
+            String::from("user")
+        } else {
+            format!("user,{kinds}")
+        };
+        vec!["--unshare".into(), kinds, "--map-root-user".into()]
+    }
+}
+
+/// Runs `clonexec NS_FLAGS ARGS` with [`ns_args`]`(kinds)` first.
+fn clonexec_ns(kinds: &str, args: &[&str]) -> Output {
+    let mut all = ns_args(kinds);
+    all.extend(args.iter().map(|a| a.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    clonexec(&all)
+}
+
+/// Whether this machine lets us create a user namespace; prints why the
+/// calling test skips otherwise.
+fn userns_or_skip(test: &str) -> bool {
+    let out = clonexec(&["--unshare", "user", "--map-root-user", "--", "true"]);
+    let ok = out.status.success();
+    if !ok {
+        eprintln!(
+            "skipping {test}: cannot create a user namespace here: {}",
+            stderr(&out)
+        );
+    }
+    ok
+}
+
+/// Whether namespaces can be created here, as [`ns_args`] does; prints why
+/// the calling test skips otherwise.
+fn namespaces_or_skip(test: &str) -> bool {
+    rustix::process::geteuid().is_root() || userns_or_skip(test)
+}
+
+/// A copy of the binary in a world-searchable directory, for running it as
+/// another user (the checkout may be in a 0700 directory).
+fn public_copy(dir: &Path) -> String {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("clonexec");
+    std::fs::copy(BIN, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy.to_str().unwrap().to_owned()
+}
+
+/// One of clonexec's capability sets (`CapEff`, `CapBnd`, ...).
+fn own_caps(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .unwrap()
+}
+
+/// A pseudo-terminal: `(master, slave)`, both close-on-exec and opened with
+/// `O_NOCTTY`, so the test process never takes it as its terminal.
+fn open_pty() -> (OwnedFd, OwnedFd) {
+    // SAFETY: plain libc calls on fds this function owns; `ptsname_r`
+    // writes at most `buf.len()` bytes into `buf`, which stays
+    // NUL-terminated for `open`.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        assert!(
+            master >= 0,
+            "posix_openpt: {}",
+            std::io::Error::last_os_error()
+        );
+        let master = OwnedFd::from_raw_fd(master);
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&master);
+        assert_eq!(libc::grantpt(raw), 0, "grantpt");
+        assert_eq!(libc::unlockpt(raw), 0, "unlockpt");
+        let mut buf = [0 as libc::c_char; 128];
+        assert_eq!(
+            libc::ptsname_r(raw, buf.as_mut_ptr(), buf.len()),
+            0,
+            "ptsname_r"
+        );
+        let slave = libc::open(
+            buf.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        );
+        assert!(
+            slave >= 0,
+            "open slave: {}",
+            std::io::Error::last_os_error()
+        );
+        (master, OwnedFd::from_raw_fd(slave))
+    }
 }
 
 #[test]
@@ -346,6 +459,26 @@ fn bad_values_are_usage_errors_naming_the_flag() {
         (&["--fd", "x=1", "true"], "'--fd'"),
         (&["--env", "NOEQUALS", "true"], "'--env'"),
         (&["--setsid=yes", "true"], "'--setsid'"),
+        (
+            &["--rlimit", "bogus=1", "true"],
+            "invalid value 'bogus' for '--rlimit'",
+        ),
+        (
+            &["--map-user", "0:0", "true"],
+            "invalid value '0:0' for '--map-user'",
+        ),
+        (&["--unshare", "users", "true"], "'--unshare'"),
+        (&["--caps", "::chown", "true"], "'--caps'"),
+        (&["--oom-score-adj", "-1001", "true"], "'--oom-score-adj'"),
+        (&["--join", "net", "true"], "'--join'"),
+        (
+            &["--ctty", "0", "--no-ctty", "true"],
+            "--ctty and --no-ctty",
+        ),
+        (
+            &["--caps", "::", "--ambient-caps", "chown", "true"],
+            "--ambient-caps",
+        ),
         (&[], "no program given"),
     ] {
         let out = clonexec(args);
@@ -414,9 +547,43 @@ fn help_mentions_every_flag_and_exit_status() {
         "--groups",
         "--keep-groups",
         "--setsid",
+        "--setsid-if-tty",
         "--pgid",
+        "--ctty",
+        "--no-ctty",
         "--pdeathsig",
+        "--signal-mask",
+        "--reset-signals",
+        "--personality",
         "--ambient-caps",
+        "--caps",
+        "--inh-caps",
+        "--bounding-set",
+        "--securebits",
+        "--no-new-privs",
+        "--new-session-keyring",
+        "--rlimit",
+        "--oom-score-adj",
+        "--seccomp",
+        "--seccomp-flags",
+        "--unshare",
+        "--map-root-user",
+        "--map-user",
+        "--map-group",
+        "--setgroups",
+        "--map-helpers",
+        "--join",
+        "--cgroup",
+        "--hostname",
+        "--domainname",
+        "--loopback-up",
+        "--propagation",
+        "--mount-proc[=DIR]",
+        "--bind",
+        "--tmpfs",
+        "--devpts",
+        "--chroot",
+        "--pivot-root",
         "--cd",
         "--fd",
         "--close-fds",
@@ -434,4 +601,672 @@ fn help_mentions_every_flag_and_exit_status() {
         assert!(help.contains(status), "--help does not explain {status}");
     }
     assert_eq!(stdout(&clonexec(&["-h"])), help);
+}
+
+#[test]
+fn map_root_user_makes_the_caller_root_inside() {
+    if !userns_or_skip("map_root_user_makes_the_caller_root_inside") {
+        return;
+    }
+    let out = clonexec(&["--unshare", "user", "--map-root-user", "--", "id", "-u"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "0\n");
+    // The map is the caller's euid, and --map-root-user alone implies user.
+    let out = clonexec(&["--map-root-user", "--", "cat", "/proc/self/uid_map"]);
+    let map: Vec<String> = stdout(&out).split_whitespace().map(String::from).collect();
+    let euid = rustix::process::geteuid().as_raw().to_string();
+    assert_eq!(map, ["0", euid.as_str(), "1"], "{}", stderr(&out));
+}
+
+#[test]
+fn map_user_and_group_write_the_given_lines() {
+    if !userns_or_skip("map_user_and_group_write_the_given_lines") {
+        return;
+    }
+    let euid = rustix::process::geteuid().as_raw();
+    let egid = rustix::process::getegid().as_raw();
+    let out = clonexec(&[
+        "--map-user",
+        &format!("5:{euid}:1"),
+        "--map-group",
+        &format!("7:{egid}:1"),
+        "--setgroups",
+        "deny",
+        "--",
+        "sh",
+        "-c",
+        "id -u; id -g; cat /proc/self/setgroups",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "5\n7\ndeny\n");
+}
+
+#[test]
+fn rootless_network_less_shell_command() {
+    // The README example, run by an unprivileged user: as root, drop to
+    // nobody first (with clonexec itself), running a world-readable copy.
+    if !userns_or_skip("rootless_network_less_shell_command") {
+        return;
+    }
+    let dir = temp_dir("rootless");
+    let copy = public_copy(&dir);
+    let example = [
+        copy.as_str(),
+        "--unshare",
+        "user,net",
+        "--map-root-user",
+        "--",
+        "sh",
+        "-c",
+        "id -u; cat /proc/net/dev | tail -n +3",
+    ];
+    let mut args = Vec::new();
+    if rustix::process::geteuid().is_root() {
+        args.extend(["--uid", "65534", "--gid", "65534", "--"]);
+    }
+    args.extend(example);
+    let out = clonexec(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], "0");
+    assert!(lines[1].trim_start().starts_with("lo:"), "{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unshare_net_leaves_only_lo() {
+    if !namespaces_or_skip("unshare_net_leaves_only_lo") {
+        return;
+    }
+    let out = clonexec_ns("net", &["--", "cat", "/proc/net/dev"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let interfaces: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .map(|l| l.split(':').next().unwrap().trim())
+        .collect();
+    assert_eq!(interfaces, ["lo"], "{text}");
+}
+
+#[test]
+fn loopback_up_brings_lo_up() {
+    if !namespaces_or_skip("loopback_up_brings_lo_up") {
+        return;
+    }
+    if !Path::new("/proc/net/if_inet6").exists() {
+        eprintln!("skipping loopback_up_brings_lo_up: no IPv6 to see lo's state by");
+        return;
+    }
+    // lo gets its IPv6 address ::1 when it comes up.
+    let out = clonexec_ns("net", &["--loopback-up", "--", "cat", "/proc/net/if_inet6"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).trim_end().ends_with(" lo"), "{}", stdout(&out));
+    let out = clonexec_ns("net", &["--", "cat", "/proc/net/if_inet6"]);
+    assert_eq!(stdout(&out), "", "lo is up without --loopback-up");
+    // Without a new network namespace it is refused, not done to ours.
+    let out = clonexec(&["--loopback-up", "--", "true"]);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+}
+
+#[test]
+fn unshare_gives_a_new_namespace_of_each_kind() {
+    if !namespaces_or_skip("unshare_gives_a_new_namespace_of_each_kind") {
+        return;
+    }
+    for (kind, proc_name) in [
+        ("user", "user"),
+        ("mount", "mnt"),
+        ("pid", "pid"),
+        ("net", "net"),
+        ("ipc", "ipc"),
+        ("uts", "uts"),
+        ("cgroup", "cgroup"),
+        ("time", "time"),
+    ] {
+        let link = format!("/proc/self/ns/{proc_name}");
+        let Ok(ours) = std::fs::read_link(&link) else {
+            eprintln!("no {kind} namespaces on this kernel");
+            continue;
+        };
+        let out = clonexec_ns(kind, &["--", "readlink", &link]);
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
+        let theirs = stdout(&out);
+        assert!(theirs.starts_with(&format!("{proc_name}:[")), "{theirs}");
+        assert_ne!(theirs.trim_end(), ours.to_str().unwrap(), "{kind}");
+    }
+}
+
+#[test]
+fn hostname_and_domainname_in_a_new_uts_namespace() {
+    if !namespaces_or_skip("hostname_and_domainname_in_a_new_uts_namespace") {
+        return;
+    }
+    let ours = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let out = clonexec_ns(
+        "uts",
+        &[
+            "--hostname",
+            "box",
+            "--domainname",
+            "example",
+            "--",
+            "sh",
+            "-c",
+            "uname -n; cat /proc/sys/kernel/domainname",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "box\nexample\n");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        ours
+    );
+}
+
+#[test]
+fn hostname_without_a_uts_namespace_exits_125() {
+    // Refused by the library before anything runs, rather than setting the
+    // host's name.
+    let ours = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let out = clonexec(&["--hostname", "x", "--", "uname", "-n"]);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "clonexec: spawning \"uname\": hostname() needs a new or joined uts namespace (it would change the caller's)\n"
+    );
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        ours
+    );
+}
+
+#[test]
+fn pid_namespace_with_mount_proc_shows_only_its_processes() {
+    if !namespaces_or_skip("pid_namespace_with_mount_proc_shows_only_its_processes") {
+        return;
+    }
+    let out = clonexec_ns(
+        "pid",
+        &[
+            "--mount-proc",
+            "--",
+            "sh",
+            "-c",
+            "echo $$; ls /proc | grep -c '^[0-9]'",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "1", "the shell is not pid 1: {text}");
+    // sh, ls and grep at most.
+    let count: u32 = lines[1].parse().unwrap();
+    assert!((1..=3).contains(&count), "{text}");
+    // The proc mount stayed in the child's mount namespace.
+    assert!(Path::new(&format!("/proc/{}", std::process::id())).exists());
+}
+
+#[test]
+fn join_enters_an_existing_namespace() {
+    if !root_or_skip("join_enters_an_existing_namespace") {
+        return;
+    }
+    let mut holder = command(BIN)
+        .args(["--print-pid", "--unshare", "net", "--", "sleep", "30"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let pid = line.strip_prefix("clonexec: pid ").unwrap().trim_end();
+    let path = format!("/proc/{pid}/ns/net");
+    let theirs = std::fs::read_link(&path).unwrap();
+    let out = clonexec(&[
+        "--join",
+        &format!("net:{path}"),
+        "--",
+        "readlink",
+        "/proc/self/ns/net",
+    ]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), theirs.to_str().unwrap());
+}
+
+#[test]
+fn join_failures_exit_125() {
+    let out = clonexec(&["--join", "net:/nonexistent/ns", "--", "true"]);
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        stderr(&out),
+        "clonexec: --join: opening \"/nonexistent/ns\" failed: No such file or directory (os error 2)\n"
+    );
+    // The library refuses to join a user namespace (the child shares our
+    // memory until exec).
+    let out = clonexec(&["--join", "user:/proc/self/ns/user", "--", "true"]);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(
+        stderr(&out).contains("user or time namespace"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn cgroup_starts_the_program_in_it() {
+    if !root_or_skip("cgroup_starts_the_program_in_it") {
+        return;
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+    let Some(root) = mounts
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2] == "cgroup2")
+        .map(|f| PathBuf::from(f[1]))
+    else {
+        eprintln!("skipping cgroup_starts_the_program_in_it: no cgroup2 mount");
+        return;
+    };
+    let name = format!("clonexec-cli-{}", std::process::id());
+    let dir = root.join(&name);
+    if let Err(e) = std::fs::create_dir(&dir) {
+        eprintln!(
+            "skipping cgroup_starts_the_program_in_it: {}: {e}",
+            dir.display()
+        );
+        return;
+    }
+    let out = clonexec(&[
+        "--cgroup",
+        dir.to_str().unwrap(),
+        "--",
+        "cat",
+        "/proc/self/cgroup",
+    ]);
+    let _ = std::fs::remove_dir(&dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // cgroup paths are relative to our cgroup namespace's root.
+    let ours = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let base = ours.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    let expected = format!("0::{}/{name}", base.trim_end_matches('/'));
+    assert!(
+        stdout(&out).lines().any(|l| l == expected),
+        "{expected} not in {}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn bind_tmpfs_and_devpts_mounts() {
+    if !namespaces_or_skip("bind_tmpfs_and_devpts_mounts") {
+        return;
+    }
+    let dir = temp_dir("mounts");
+    let (src, dst) = (dir.join("src"), dir.join("dst"));
+    std::fs::create_dir(&src).unwrap();
+    std::fs::create_dir(&dst).unwrap();
+    std::fs::write(src.join("file"), "bound\n").unwrap();
+    let (src, dst) = (src.to_str().unwrap(), dst.to_str().unwrap());
+    // --bind implies a mount namespace; :ro makes it read-only.
+    let out = clonexec_ns(
+        "",
+        &[
+            "--bind",
+            &format!("{src}:{dst}:ro"),
+            "--",
+            "sh",
+            "-c",
+            r#"cat "$0/file"; touch "$0/new" 2>/dev/null || echo read-only"#,
+            dst,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "bound\nread-only\n");
+    assert_eq!(
+        std::fs::read_dir(dst).unwrap().count(),
+        0,
+        "the bind leaked"
+    );
+    let out = clonexec_ns(
+        "",
+        &[
+            "--tmpfs",
+            dst,
+            "--devpts",
+            src,
+            "--",
+            "sh",
+            "-c",
+            r#"ls -A "$0" | wc -l; stat -f -c %T "$0" "$1""#,
+            dst,
+            src,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).split_whitespace().collect::<Vec<_>>(),
+        ["0", "tmpfs", "devpts"]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn propagation_needs_a_mount_namespace() {
+    let out = clonexec(&["--propagation", "slave", "--", "true"]);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("mount_propagation()"),
+        "{}",
+        stderr(&out)
+    );
+    if namespaces_or_skip("propagation_needs_a_mount_namespace") {
+        let out = clonexec_ns("mount", &["--propagation", "unchanged", "--", "true"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}
+
+/// A directory to use as a root: `usr` (to bind the host's onto) and the
+/// host's `/bin`-style links into it. `None` when the host's `/bin` is not
+/// such a link (no merged `/usr`).
+fn usr_root(test: &str) -> Option<PathBuf> {
+    if !std::fs::symlink_metadata("/bin").is_ok_and(|m| m.file_type().is_symlink()) {
+        eprintln!("skipping {test}: /bin is not a link into /usr");
+        return None;
+    }
+    let root = temp_dir(test);
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir(root.join("usr")).unwrap();
+    std::fs::create_dir(root.join("proc")).unwrap();
+    for link in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
+        if let Ok(target) = std::fs::read_link(Path::new("/").join(link)) {
+            std::os::unix::fs::symlink(target, root.join(link)).unwrap();
+        }
+    }
+    Some(root)
+}
+
+#[test]
+fn chroot_and_pivot_root_change_the_root() {
+    if !namespaces_or_skip("chroot_and_pivot_root_change_the_root") {
+        return;
+    }
+    let Some(root) = usr_root("newroot") else {
+        return;
+    };
+    let mut expected: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    expected.sort();
+    let expected = format!("/\n{}\n", expected.join("\n"));
+    let r = root.to_str().unwrap();
+    let usr = format!("/usr:{r}/usr:ro");
+    let proc = format!("--mount-proc={r}/proc");
+    // The mounts are made before the root changes, at paths outside it.
+    let out = clonexec_ns(
+        "",
+        &[
+            "--bind",
+            &usr,
+            "--chroot",
+            r,
+            "--",
+            "/bin/sh",
+            "-c",
+            "pwd; ls /",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), expected);
+    let out = clonexec_ns(
+        "pid",
+        &[
+            "--bind",
+            &usr,
+            &proc,
+            "--pivot-root",
+            r,
+            "--",
+            "/bin/sh",
+            "-c",
+            "pwd; ls /; echo $$; grep -c . /proc/self/mountinfo",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with(&expected), "{text}");
+    // pid 1, and only the new root, /usr and /proc are mounted: the old
+    // root is detached.
+    assert_eq!(&text[expected.len()..], "1\n3\n", "{text}");
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn rlimit_sets_soft_and_hard_limits() {
+    let out = clonexec(&["--rlimit", "nofile=64", "--", "sh", "-c", "ulimit -n"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "64\n");
+    let out = clonexec(&[
+        "--rlimit",
+        "nofile=32:64",
+        "--rlimit",
+        "RLIMIT_CORE=0",
+        "--",
+        "sh",
+        "-c",
+        "ulimit -Sn; ulimit -Hn; ulimit -c",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "32\n64\n0\n");
+}
+
+#[test]
+fn no_new_privs_is_set() {
+    let out = clonexec(&[
+        "--no-new-privs",
+        "--",
+        "grep",
+        "NoNewPrivs",
+        "/proc/self/status",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "NoNewPrivs:\t1\n");
+}
+
+#[test]
+fn seccomp_installs_the_filter_from_a_file() {
+    let dir = temp_dir("seccomp");
+    // One instruction: return SECCOMP_RET_ALLOW.
+    let allow = dir.join("allow.bpf");
+    let mut program = 0x06u16.to_ne_bytes().to_vec();
+    program.extend([0, 0]);
+    program.extend(0x7fff_0000u32.to_ne_bytes());
+    std::fs::write(&allow, &program).unwrap();
+    let allow = allow.to_str().unwrap();
+    let out = clonexec(&[
+        "--no-new-privs",
+        "--seccomp",
+        allow,
+        "--seccomp-flags",
+        "log",
+        "--",
+        "grep",
+        "Seccomp:",
+        "/proc/self/status",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Seccomp:\t2\n");
+
+    let bad = dir.join("bad.bpf");
+    std::fs::write(&bad, &program[..7]).unwrap();
+    let bad = bad.to_str().unwrap();
+    let out = clonexec(&["--no-new-privs", "--seccomp", bad, "--", "true"]);
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "clonexec: --seccomp: \"{bad}\" has 7 bytes, not a whole number of 8-byte BPF instructions\n"
+        )
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn process_attributes_reach_the_program() {
+    let out = clonexec(&[
+        "--personality",
+        "0x0040000",
+        "--",
+        "cat",
+        "/proc/self/personality",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "00040000\n");
+
+    let out = clonexec(&[
+        "--oom-score-adj",
+        "500",
+        "--",
+        "cat",
+        "/proc/self/oom_score_adj",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "500\n");
+
+    let out = clonexec(&[
+        "--signal-mask",
+        "USR1,SIGTERM",
+        "--",
+        "grep",
+        "SigBlk",
+        "/proc/self/status",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "SigBlk:\t0000000000004200\n");
+
+    let out = clonexec(&["--new-session-keyring", "--", "cat", "/proc/keys"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(" _ses: "),
+        "no session keyring: {}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn reset_signals_resets_ignored_signals() {
+    // The shell ignores USR1 and becomes clonexec, which inherits that.
+    let run = |flag: &str| {
+        let out = command("sh")
+            .args([
+                "-c",
+                r#"trap '' USR1; exec "$0" $1 -- grep SigIgn /proc/self/status"#,
+                BIN,
+                flag,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let mask = stdout(&out);
+        let mask =
+            u64::from_str_radix(mask.trim().strip_prefix("SigIgn:").unwrap().trim(), 16).unwrap();
+        mask & (1 << 9) != 0
+    };
+    assert!(run(""), "USR1 not ignored without --reset-signals");
+    assert!(!run("--reset-signals"), "USR1 still ignored");
+}
+
+#[test]
+fn capability_flags_set_the_child_sets() {
+    if !root_or_skip("capability_flags_set_the_child_sets") {
+        return;
+    }
+    let chown = 1u64 << 0;
+    if own_caps("CapEff") & chown == 0 || own_caps("CapBnd") & chown == 0 {
+        eprintln!("skipping capability_flags_set_the_child_sets: no CAP_CHOWN");
+        return;
+    }
+    let caps = |args: &[&str], field: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--", "grep", field, "/proc/self/status"]);
+        let out = clonexec(&all);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        let value = text
+            .trim()
+            .strip_prefix(field)
+            .unwrap()
+            .trim_start_matches(':');
+        u64::from_str_radix(value.trim(), 16).unwrap()
+    };
+    // Keep only CAP_CHOWN / drop only CAP_CHOWN.
+    assert_eq!(caps(&["--bounding-set", "chown"], "CapBnd"), chown);
+    assert_eq!(
+        caps(&["--bounding-set", "-chown"], "CapBnd"),
+        own_caps("CapBnd") & !chown
+    );
+    assert_eq!(caps(&["--inh-caps", "chown,13"], "CapInh"), chown | 1 << 13);
+    // With NOROOT, exec grants root nothing.
+    assert_eq!(caps(&["--securebits", "noroot"], "CapPrm"), 0);
+    // Full sets for an unprivileged program, with an ambient capability.
+    let nobody = [
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--caps",
+        "chown:chown:chown",
+        "--ambient-caps",
+        "chown",
+    ];
+    assert_eq!(caps(&nobody, "CapPrm"), chown);
+    assert_eq!(caps(&nobody, "CapEff"), chown);
+    assert_eq!(caps(&nobody, "CapAmb"), chown);
+}
+
+#[test]
+fn tty_flags_set_the_session_and_terminal() {
+    let (_master, slave) = open_pty();
+    let stat_with_tty_stdin = |args: &[&str]| {
+        let out = command(BIN)
+            .args(args)
+            .args(["--", "cat", "/proc/self/stat"])
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    // With a terminal on stdin, --setsid-if-tty makes a session; without
+    // one it does not.
+    let (pid, _, sid) = stat_ids(&stat_with_tty_stdin(&["--setsid-if-tty"]));
+    assert_eq!(sid, pid);
+    let (pid, _, sid) = stat_ids(&stdout(&clonexec(&[
+        "--setsid-if-tty",
+        "--",
+        "cat",
+        "/proc/self/stat",
+    ])));
+    assert_ne!(sid, pid);
+    // --ctty 0 (with the implied --setsid) takes the terminal on stdin.
+    let stat = stat_with_tty_stdin(&["--ctty", "0"]);
+    let (pid, _, sid) = stat_ids(&stat);
+    assert_eq!(sid, pid);
+    assert_ne!(stat_tty(&stat), 0, "no controlling terminal: {stat}");
+    // ... and a nested clonexec --no-ctty detaches its program from it.
+    let stat = stat_with_tty_stdin(&["--ctty", "0", "--", BIN, "--no-ctty"]);
+    assert_eq!(
+        stat_tty(&stat),
+        0,
+        "still has a controlling terminal: {stat}"
+    );
 }

@@ -16,13 +16,42 @@
 //!
 //! | area | flags |
 //! |---|---|
-//! | Process | `--setsid`, `--pgid N`, `--pdeathsig SIG`, `--arg0 NAME` |
-//! | Credentials | `--uid N`, `--gid N`, `--groups N,...`, `--keep-groups`, `--ambient-caps CAP,...` |
+//! | Process | `--setsid`, `--setsid-if-tty`, `--pgid N`, `--ctty FD`, `--no-ctty`, `--pdeathsig SIG`, `--signal-mask SIG,...`, `--reset-signals`, `--personality N`, `--arg0 NAME` |
+//! | Credentials | `--uid N`, `--gid N`, `--groups N,...`, `--keep-groups`, `--ambient-caps CAP,...`, `--caps P:I:E`, `--inh-caps CAP,...`, `--bounding-set CAP,...`, `--securebits BIT,...`, `--no-new-privs`, `--new-session-keyring` |
+//! | Limits | `--rlimit NAME=SOFT[:HARD]` (repeatable), `--oom-score-adj N`, `--seccomp FILE`, `--seccomp-flags FLAG,...` |
+//! | Namespaces | `--unshare NS,...`, `--map-root-user`, `--map-user IN:OUT:COUNT`, `--map-group IN:OUT:COUNT` (repeatable), `--setgroups allow\|deny`, `--map-helpers`, `--join NS:PATH` (repeatable), `--cgroup DIR`, `--hostname NAME`, `--domainname NAME`, `--loopback-up` |
+//! | Mounts | `--propagation MODE`, `--mount-proc[=DIR]`, `--bind SRC:DST[:ro]`, `--tmpfs DIR`, `--devpts DIR` (repeatable), `--chroot DIR`, `--pivot-root DIR` |
 //! | Files | `--cd DIR`, `--fd CHILD=PARENT` (repeatable), `--close-fds` |
 //! | Environment | `--env K=V` (repeatable), `--env-clear`, `--env-remove K` (repeatable) |
 //! | Output | `--print-pid`, `-h`/`--help`, `-V`/`--version` |
 //!
-//! `--help` describes each flag.
+//! `--help` describes each flag. Some choices:
+//!
+//! - **Capability lists** (`--caps`, `--inh-caps`, `--bounding-set`,
+//!   `--ambient-caps`) take names as `setpriv` prints them or not
+//!   (`net_raw`, `cap_net_raw`, `NET_RAW`), numbers (`13`) and `all` (every
+//!   capability of the running kernel). `--caps P:I:E` gives the three sets
+//!   exactly (`''` for an empty one). `--inh-caps` and `--bounding-set` use
+//!   `setpriv`'s syntax too: a list whose first item starts with `+` or `-`
+//!   changes clonexec's current set (`-all,+net_raw`, `-sys_admin`); a list of
+//!   plain names is the whole set (`--bounding-set net_raw,chown` keeps only
+//!   these). `--inh-caps` keeps clonexec's permitted and effective sets (exec
+//!   recomputes them anyway); it and `--caps` are exclusive.
+//! - **Implied namespaces**: `--map-root-user`, `--map-user` and
+//!   `--map-group` imply `--unshare user`; `--mount-proc`, `--bind`,
+//!   `--tmpfs`, `--devpts` and `--pivot-root` imply `--unshare mount` (as
+//!   `unshare --mount-proc` does), unless a mount namespace is joined with
+//!   `--join mnt:PATH`. Flags that only configure a namespace (`--hostname`,
+//!   `--domainname`, `--loopback-up`, `--propagation`) imply nothing: without
+//!   their namespace the library refuses them (exit 125) instead of
+//!   changing clonexec's own, e.g. `--hostname` without `--unshare uts`.
+//! - `--ctty FD` implies `--setsid` (only a session leader can take a
+//!   controlling terminal).
+//! - Not offered: `ptrace_traceme` (clonexec would be the tracer, and it does
+//!   not trace: the program would stay stopped at its exec), `foreground`
+//!   (clonexec does no job control: it could neither give the terminal back
+//!   nor report a stopped program to its shell), `create_pidfd` (clonexec has
+//!   no use for it) and mount options (`Mount::options`).
 //!
 //! # Exit status
 //!
@@ -30,10 +59,10 @@
 //! |---|---|
 //! | the program's | the program exited with this code |
 //! | 128 + N | the program was killed by signal N (as shells report it) |
-//! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, ...) |
+//! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, a `--hostname` without a UTS namespace, ...) |
 //! | 126 | the program was found but could not be executed (`execve` failed with `EACCES`, `ENOEXEC`, ...) |
 //! | 127 | the program was not found (`execve` failed with `ENOENT` or `ENOTDIR`) |
-//! | 2 | usage error (unknown flag, bad value, no program) |
+//! | 2 | usage error (unknown flag, bad value, contradicting flags, no program) |
 //!
 //! Errors are printed to stderr as one line naming the program, the step that
 //! failed and the OS error:
@@ -50,7 +79,7 @@
 //! Add a row to [`FLAGS`] (which the help text is generated from) and one arm
 //! to the `match` in [`parse`]; the unit tests check that the two agree.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt::Display;
 use std::io::Write;
 use std::os::fd::{BorrowedFd, OwnedFd};
@@ -58,7 +87,10 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use clonexec::{Capability, Command, Error, Signal, Step};
+use clonexec::{
+    CapMask, CapSet, Capability, Command, Error, IdMap, Mount, Namespaces, Propagation, Resource,
+    SeccompFlags, SecureBits, SigSet, Signal, SockFilter, Step,
+};
 use lexopt::prelude::*;
 
 /// Exit status for a usage error.
@@ -75,15 +107,21 @@ const EXIT_NOT_FOUND: u8 = 127;
 enum Group {
     Process,
     Credentials,
+    Limits,
+    Namespaces,
+    Mounts,
     Files,
     Environment,
     Output,
 }
 
 impl Group {
-    const ALL: [Group; 5] = [
+    const ALL: [Group; 8] = [
         Group::Process,
         Group::Credentials,
+        Group::Limits,
+        Group::Namespaces,
+        Group::Mounts,
         Group::Files,
         Group::Environment,
         Group::Output,
@@ -93,6 +131,9 @@ impl Group {
         match self {
             Group::Process => "Process",
             Group::Credentials => "Credentials",
+            Group::Limits => "Limits",
+            Group::Namespaces => "Namespaces",
+            Group::Mounts => "Mounts and root",
             Group::Files => "Files",
             Group::Environment => "Environment",
             Group::Output => "Output",
@@ -107,7 +148,8 @@ struct Flag {
     long: &'static str,
     /// The short name, if any.
     short: Option<char>,
-    /// The value's placeholder, for flags that take one.
+    /// The value's placeholder, for flags that take one; `[=X]` for an
+    /// optional value (given as `--flag=X`).
     value: Option<&'static str>,
     group: Group,
     help: &'static str,
@@ -140,15 +182,51 @@ const FLAGS: &[Flag] = &[
     ),
     flag(
         Group::Process,
+        "setsid-if-tty",
+        None,
+        "start a new session only when stdin, stdout or\nstderr is a terminal (no TIOCSTI into it)",
+    ),
+    flag(
+        Group::Process,
         "pgid",
         Some("N"),
         "join process group N (setpgid); 0 = a new group",
     ),
     flag(
         Group::Process,
+        "ctty",
+        Some("FD"),
+        "make the terminal at PROGRAM's fd FD its\ncontrolling tty (TIOCSCTTY); implies --setsid",
+    ),
+    flag(
+        Group::Process,
+        "no-ctty",
+        None,
+        "detach PROGRAM from its controlling terminal\n(TIOCNOTTY)",
+    ),
+    flag(
+        Group::Process,
         "pdeathsig",
         Some("SIG"),
         "send SIG to PROGRAM when clonexec dies\n(TERM, SIGTERM or 15)",
+    ),
+    flag(
+        Group::Process,
+        "signal-mask",
+        Some("SIG,..."),
+        "block exactly these signals in PROGRAM ('' =\nnone; default: clonexec's mask)",
+    ),
+    flag(
+        Group::Process,
+        "reset-signals",
+        None,
+        "reset ignored signals to the default action too\n(handled ones always are)",
+    ),
+    flag(
+        Group::Process,
+        "personality",
+        Some("N"),
+        "set the execution domain (personality(2)), hex\nor decimal: 0x0040000 = no ASLR",
     ),
     flag(
         Group::Process,
@@ -179,13 +257,184 @@ const FLAGS: &[Flag] = &[
         Group::Credentials,
         "keep-groups",
         None,
-        "keep the supplementary groups across --uid/--gid",
+        "keep supplementary groups across --uid/--gid",
     ),
     flag(
         Group::Credentials,
         "ambient-caps",
         Some("CAP,..."),
         "raise ambient capabilities (net_raw,\ncap_sys_time, +sys_nice, 13); repeatable",
+    ),
+    flag(
+        Group::Credentials,
+        "caps",
+        Some("P:I:E"),
+        "set the permitted:inheritable:effective sets,\neach CAP,..., 'all' or '' (capset)",
+    ),
+    flag(
+        Group::Credentials,
+        "inh-caps",
+        Some("CAP,..."),
+        "set the inheritable set: exactly these, or\n+CAP/-CAP/+all/-all changes of the current one",
+    ),
+    flag(
+        Group::Credentials,
+        "bounding-set",
+        Some("CAP,..."),
+        "keep only these in the bounding set (or\n+CAP/-CAP changes, as --inh-caps)",
+    ),
+    flag(
+        Group::Credentials,
+        "securebits",
+        Some("BIT,..."),
+        "set the securebits: noroot, no_setuid_fixup,\nkeep_caps, no_cap_ambient_raise, each also\nas BIT_locked; '' = none",
+    ),
+    flag(
+        Group::Credentials,
+        "no-new-privs",
+        None,
+        "set no_new_privs: exec never grants privileges",
+    ),
+    flag(
+        Group::Credentials,
+        "new-session-keyring",
+        None,
+        "give PROGRAM a new, empty session keyring",
+    ),
+    // Limits
+    flag(
+        Group::Limits,
+        "rlimit",
+        Some("NAME=SOFT[:HARD]"),
+        "set a resource limit (nofile, core, as, ...);\n'unlimited' = none; SOFT alone sets both;\nrepeatable",
+    ),
+    flag(
+        Group::Limits,
+        "oom-score-adj",
+        Some("N"),
+        "set the OOM score adjustment (-1000 to 1000)",
+    ),
+    flag(
+        Group::Limits,
+        "seccomp",
+        Some("FILE"),
+        "install the seccomp filter in FILE (raw\nclassic BPF, 8 bytes per instruction) last\nbefore exec",
+    ),
+    flag(
+        Group::Limits,
+        "seccomp-flags",
+        Some("FLAG,..."),
+        "install --seccomp with these flags: log, tsync,\nspec_allow",
+    ),
+    // Namespaces
+    flag(
+        Group::Namespaces,
+        "unshare",
+        Some("NS,..."),
+        "create new namespaces: user, mount (mnt), pid,\nnet, ipc, uts, cgroup, time; repeatable",
+    ),
+    flag(
+        Group::Namespaces,
+        "map-root-user",
+        None,
+        "map clonexec's euid and egid to 0 in the new\nuser namespace; implies --unshare user",
+    ),
+    flag(
+        Group::Namespaces,
+        "map-user",
+        Some("IN:OUT:COUNT"),
+        "map uids IN.. to OUT.. outside; implies\n--unshare user; repeatable",
+    ),
+    flag(
+        Group::Namespaces,
+        "map-group",
+        Some("IN:OUT:COUNT"),
+        "map gids IN.. to OUT.. outside; implies\n--unshare user; repeatable",
+    ),
+    flag(
+        Group::Namespaces,
+        "setgroups",
+        Some("allow|deny"),
+        "allow or deny setgroups in the new user\nnamespace (default: deny if a gid map needs it)",
+    ),
+    flag(
+        Group::Namespaces,
+        "map-helpers",
+        None,
+        "write the id maps with newuidmap/newgidmap\n(ranges of /etc/subuid and /etc/subgid)",
+    ),
+    flag(
+        Group::Namespaces,
+        "join",
+        Some("NS:PATH"),
+        "join the namespace at PATH (/proc/PID/ns/net);\nnot user or time; repeatable",
+    ),
+    flag(
+        Group::Namespaces,
+        "cgroup",
+        Some("DIR"),
+        "start in the cgroup v2 directory DIR\n(CLONE_INTO_CGROUP)",
+    ),
+    flag(
+        Group::Namespaces,
+        "hostname",
+        Some("NAME"),
+        "set the hostname (needs a new or joined uts\nnamespace)",
+    ),
+    flag(
+        Group::Namespaces,
+        "domainname",
+        Some("NAME"),
+        "set the NIS domain name (needs a new or joined\nuts namespace)",
+    ),
+    flag(
+        Group::Namespaces,
+        "loopback-up",
+        None,
+        "bring up lo (needs a new or joined net\nnamespace)",
+    ),
+    // Mounts
+    flag(
+        Group::Mounts,
+        "propagation",
+        Some("MODE"),
+        "propagation of / in the new mount namespace:\nprivate (default), slave, shared, unchanged",
+    ),
+    flag(
+        Group::Mounts,
+        "mount-proc",
+        Some("[=DIR]"),
+        "mount proc at DIR (default /proc); implies\n--unshare mount",
+    ),
+    flag(
+        Group::Mounts,
+        "bind",
+        Some("SRC:DST[:ro]"),
+        "bind-mount SRC at DST, read-only with :ro;\nimplies --unshare mount; repeatable",
+    ),
+    flag(
+        Group::Mounts,
+        "tmpfs",
+        Some("DIR"),
+        "mount an empty tmpfs at DIR; implies --unshare\nmount; repeatable",
+    ),
+    flag(
+        Group::Mounts,
+        "devpts",
+        Some("DIR"),
+        "mount a new devpts instance at DIR; implies\n--unshare mount; repeatable",
+    ),
+    flag(
+        Group::Mounts,
+        "chroot",
+        Some("DIR"),
+        "change the root to DIR (after the mounts, whose\npaths are outside it)",
+    ),
+    flag(
+        Group::Mounts,
+        "pivot-root",
+        Some("DIR"),
+        "make DIR the root (pivot_root) and detach the\nold one; implies --unshare mount",
     ),
     // Files
     flag(
@@ -259,7 +508,9 @@ fn help_text() -> String {
                 None => format!("    --{}", flag.long),
             };
             if let Some(value) = flag.value {
-                name.push(' ');
+                if !value.starts_with('[') {
+                    name.push(' ');
+                }
                 name.push_str(value);
             }
             name
@@ -284,7 +535,8 @@ fn help_text() -> String {
         "\nExit status:\n  \
            N      PROGRAM exited with status N\n  \
            128+N  PROGRAM was killed by signal N\n  \
-           125    clonexec failed before PROGRAM ran (bad --cd, refused --uid, ...)\n  \
+           125    clonexec failed before PROGRAM ran (bad --cd, refused --uid,\n         \
+                  --hostname without a uts namespace, ...)\n  \
            126    PROGRAM was found but could not be executed\n  \
            127    PROGRAM was not found\n  \
            2      usage error\n",
@@ -309,6 +561,24 @@ struct Invocation {
     keep_groups: bool,
     /// Collected over every `--ambient-caps`.
     ambient_caps: Vec<Capability>,
+    /// From `--caps` or `--inh-caps`, with the flag that set them.
+    capabilities: Option<(CapSet, &'static str)>,
+    seccomp: bool,
+    seccomp_flags: Option<SeccompFlags>,
+    ctty: bool,
+    no_ctty: bool,
+    /// Collected over every `--unshare` (`None`: none; `Namespaces` has no
+    /// `Default`).
+    unshare: Option<Namespaces>,
+    /// Kinds joined with `--join`.
+    joined: Option<Namespaces>,
+    /// Whether a flag implies a new mount namespace.
+    implies_mount: bool,
+    map_root_user: bool,
+    uid_map: Vec<IdMap>,
+    gid_map: Vec<IdMap>,
+    /// `--setgroups` or `--map-helpers`, for the check that maps exist.
+    map_option: Option<&'static str>,
     print_pid: bool,
 }
 
@@ -320,11 +590,47 @@ impl Invocation {
         }));
     }
 
+    /// Whether an id map is asked for (which implies a user namespace).
+    fn has_id_map(&self) -> bool {
+        self.map_root_user || !self.uid_map.is_empty() || !self.gid_map.is_empty()
+    }
+
+    /// The namespaces to create: `--unshare` plus the implied ones.
+    fn namespaces(&self) -> Namespaces {
+        let mut namespaces = self.unshare.unwrap_or(Namespaces::empty());
+        if self.has_id_map() {
+            namespaces |= Namespaces::USER;
+        }
+        let joined = self.joined.unwrap_or(Namespaces::empty());
+        if self.implies_mount && !joined.contains(Namespaces::MOUNT) {
+            namespaces |= Namespaces::MOUNT;
+        }
+        namespaces
+    }
+
     /// The [`Command`] this invocation describes.
     fn command(self) -> Command {
-        let mut cmd = Command::new(self.program);
+        let mut cmd = Command::new(&self.program);
         if self.env_clear {
             cmd.env_clear();
+        }
+        let namespaces = self.namespaces();
+        if !namespaces.is_empty() {
+            cmd.namespaces(namespaces);
+        }
+        let mut uid_map = Vec::new();
+        let mut gid_map = Vec::new();
+        if self.map_root_user {
+            uid_map.push(IdMap::new(0, rustix::process::geteuid().as_raw(), 1));
+            gid_map.push(IdMap::new(0, rustix::process::getegid().as_raw(), 1));
+        }
+        uid_map.extend(self.uid_map);
+        gid_map.extend(self.gid_map);
+        if !uid_map.is_empty() {
+            cmd.uid_map(uid_map);
+        }
+        if !gid_map.is_empty() {
+            cmd.gid_map(gid_map);
         }
         for setting in self.settings {
             setting(&mut cmd);
@@ -337,6 +643,12 @@ impl Invocation {
         }
         if !self.ambient_caps.is_empty() {
             cmd.ambient_caps(self.ambient_caps);
+        }
+        if let Some((sets, _)) = self.capabilities {
+            cmd.capabilities(sets);
+        }
+        if let Some(flags) = self.seccomp_flags {
+            cmd.seccomp_flags(flags);
         }
         cmd.args(self.args);
         cmd
@@ -392,6 +704,11 @@ fn spawn_exit_code(err: &Error) -> u8 {
     }
 }
 
+/// A usage error about `value` of `--flag`.
+fn invalid(value: &str, flag: &str, why: impl Display) -> Failure {
+    Failure::Usage(format!("invalid value '{value}' for '--{flag}': {why}"))
+}
+
 /// Parses a flag's value as UTF-8 text.
 fn text(value: OsString, flag: &str) -> Result<String, Failure> {
     value
@@ -404,15 +721,13 @@ fn item<T: FromStr>(item: &str, flag: &str) -> Result<T, Failure>
 where
     T::Err: Display,
 {
-    item.parse()
-        .map_err(|e| Failure::Usage(format!("invalid value '{item}' for '--{flag}': {e}")))
+    item.parse().map_err(|e| invalid(item, flag, e))
 }
 
 /// Parses an fd or process-group number: 0 to `i32::MAX`.
 fn non_negative(value: &str, flag: &str) -> Result<i32, Failure> {
     let n: u32 = item(value, flag)?;
-    i32::try_from(n)
-        .map_err(|e| Failure::Usage(format!("invalid value '{value}' for '--{flag}': {e}")))
+    i32::try_from(n).map_err(|e| invalid(value, flag, e))
 }
 
 /// Parses a comma-separated list (empty text is an empty list).
@@ -425,6 +740,25 @@ where
         .filter(|s| !s.is_empty())
         .map(|s| item(s, flag))
         .collect()
+}
+
+/// Splits `value` at the first `sep`; both sides must not be empty.
+fn split_at(
+    value: &OsStr,
+    sep: u8,
+    flag: &str,
+    what: &str,
+) -> Result<(OsString, OsString), Failure> {
+    let bytes = value.as_bytes();
+    match bytes.iter().position(|&b| b == sep) {
+        Some(at) if at > 0 && at + 1 < bytes.len() => Ok((
+            OsString::from_vec(bytes[..at].to_vec()),
+            OsString::from_vec(bytes[at + 1..].to_vec()),
+        )),
+        _ => Err(Failure::Usage(format!(
+            "invalid value {value:?} for '--{flag}': expected {what}"
+        ))),
+    }
 }
 
 /// Splits `K=V` at the first `=`; `K` must not be empty.
@@ -459,6 +793,224 @@ fn dup_inherited_fd(parent: i32, spec: &str) -> Result<OwnedFd, Failure> {
         .map_err(|e| Failure::Setup(format!("--fd {spec}: duplicating fd {parent} failed: {e}")))
 }
 
+/// Opens `path` read-only and close-on-exec (`O_DIRECTORY` too when `dir`)
+/// for `--flag`; a failure is exit 125.
+fn open_for(path: &OsStr, dir: bool, flag: &str) -> Result<OwnedFd, Failure> {
+    use rustix::fs::OFlags;
+    let mut flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    if dir {
+        flags |= OFlags::DIRECTORY;
+    }
+    rustix::fs::open(path, flags, rustix::fs::Mode::empty()).map_err(|e| {
+        Failure::Setup(format!(
+            "--{flag}: opening {path:?} failed: {}",
+            std::io::Error::from(e)
+        ))
+    })
+}
+
+/// Every capability of the running kernel (up to
+/// `/proc/sys/kernel/cap_last_cap`, or the last one this build knows).
+fn all_caps() -> CapMask {
+    let last = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .filter(|&n| n < 64)
+        .unwrap_or(u32::from(Capability::CHECKPOINT_RESTORE.as_raw()));
+    CapMask::from_bits(u64::MAX >> (63 - last))
+}
+
+/// clonexec's own capability set `field` (`CapInh`, `CapPrm`, `CapEff`,
+/// `CapBnd`) from `/proc/self/status`, for `--flag`.
+fn current_caps(field: &str, flag: &str) -> Result<CapMask, Failure> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| Failure::Setup(format!("--{flag}: reading /proc/self/status failed: {e}")))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .map(CapMask::from_bits)
+        .ok_or_else(|| Failure::Setup(format!("--{flag}: no {field} in /proc/self/status")))
+}
+
+/// Parses a capability list of `--flag`: names, numbers or `all`, each
+/// optionally after `+` (add) or `-` (remove). A list whose first item has
+/// a sign changes `current` (read only then, as `setpriv` does); otherwise
+/// it starts from the empty set.
+fn cap_list(
+    value: &str,
+    flag: &str,
+    current: Option<&dyn Fn() -> Result<CapMask, Failure>>,
+) -> Result<CapMask, Failure> {
+    let items: Vec<&str> = value.split(',').filter(|s| !s.is_empty()).collect();
+    let relative = items.first().is_some_and(|s| s.starts_with(['+', '-']));
+    let mut bits = match current {
+        Some(current) if relative => current()?.bits(),
+        _ => 0,
+    };
+    for entry in items {
+        let (add, name) = match entry.strip_prefix('-') {
+            Some(name) => (false, name),
+            None => (true, entry.strip_prefix('+').unwrap_or(entry)),
+        };
+        let caps = if name.eq_ignore_ascii_case("all") {
+            all_caps().bits()
+        } else {
+            CapMask::from_iter([item::<Capability>(name, flag)?]).bits()
+        };
+        if add {
+            bits |= caps;
+        } else {
+            bits &= !caps;
+        }
+    }
+    Ok(CapMask::from_bits(bits))
+}
+
+/// Parses `--caps P:I:E`.
+fn cap_sets(value: &str) -> Result<CapSet, Failure> {
+    let parts: Vec<&str> = value.split(':').collect();
+    let [permitted, inheritable, effective] = parts[..] else {
+        return Err(invalid(
+            value,
+            "caps",
+            "expected PERMITTED:INHERITABLE:EFFECTIVE",
+        ));
+    };
+    let sets = CapSet {
+        permitted: cap_list(permitted, "caps", None)?,
+        inheritable: cap_list(inheritable, "caps", None)?,
+        effective: cap_list(effective, "caps", None)?,
+    };
+    if let Some(cap) = sets.effective.iter().find(|c| !sets.permitted.contains(*c)) {
+        return Err(invalid(
+            value,
+            "caps",
+            format!("effective {cap} is not in the permitted set"),
+        ));
+    }
+    Ok(sets)
+}
+
+/// Parses a `BIT,...` list of `--flag` by bitflags name, lowercase or not,
+/// each optionally after `+` and with a `prefix` (`secbit_`) allowed.
+fn flag_names<F: bitflags::Flags>(value: &str, flag: &str, prefix: &str) -> Result<F, Failure> {
+    let mut flags = F::empty();
+    for entry in value.split(',').filter(|s| !s.is_empty()) {
+        let name = entry
+            .strip_prefix('+')
+            .unwrap_or(entry)
+            .to_ascii_uppercase();
+        let name = name
+            .strip_prefix(&prefix.to_ascii_uppercase())
+            .unwrap_or(&name);
+        let bit = F::from_name(name).ok_or_else(|| invalid(entry, flag, "unknown name"))?;
+        flags.insert(bit);
+    }
+    Ok(flags)
+}
+
+/// Parses a namespace list (`user,net`; `mnt` for `mount`, as in
+/// `/proc/PID/ns`), which must name at least one.
+fn namespace_list(value: &str, flag: &str) -> Result<Namespaces, Failure> {
+    let mut namespaces = Namespaces::empty();
+    for name in value.split(',').filter(|s| !s.is_empty()) {
+        namespaces |= match name.to_ascii_lowercase().as_str() {
+            "user" => Namespaces::USER,
+            "mount" | "mnt" => Namespaces::MOUNT,
+            "pid" => Namespaces::PID,
+            "net" | "network" => Namespaces::NET,
+            "ipc" => Namespaces::IPC,
+            "uts" => Namespaces::UTS,
+            "cgroup" => Namespaces::CGROUP,
+            "time" => Namespaces::TIME,
+            _ => {
+                return Err(invalid(
+                    name,
+                    flag,
+                    "unknown namespace (user, mount, pid, net, ipc, uts, cgroup, time)",
+                ));
+            }
+        };
+    }
+    if namespaces.is_empty() {
+        return Err(invalid(value, flag, "no namespace given"));
+    }
+    Ok(namespaces)
+}
+
+/// Parses an id map line `IN:OUT:COUNT` of `--flag`.
+fn id_map(value: &str, flag: &str) -> Result<IdMap, Failure> {
+    let parts: Vec<&str> = value.split(':').collect();
+    let [inside, outside, count] = parts[..] else {
+        return Err(invalid(value, flag, "expected INSIDE:OUTSIDE:COUNT"));
+    };
+    let map = IdMap::new(
+        item(inside, flag)?,
+        item(outside, flag)?,
+        item(count, flag)?,
+    );
+    if map.count == 0 {
+        return Err(invalid(value, flag, "COUNT is 0"));
+    }
+    Ok(map)
+}
+
+/// Parses a limit of `--rlimit`: a number, or `unlimited`/`infinity`.
+fn limit(value: &str) -> Result<u64, Failure> {
+    if value.eq_ignore_ascii_case("unlimited") || value.eq_ignore_ascii_case("infinity") {
+        Ok(Resource::INFINITY)
+    } else {
+        item(value, "rlimit")
+    }
+}
+
+/// Parses `--rlimit NAME=SOFT[:HARD]`.
+fn rlimit(value: &str) -> Result<(Resource, u64, u64), Failure> {
+    let Some((name, limits)) = value.split_once('=') else {
+        return Err(invalid(value, "rlimit", "expected NAME=SOFT[:HARD]"));
+    };
+    let resource: Resource = item(name, "rlimit")?;
+    let (soft, hard) = match limits.split_once(':') {
+        Some((soft, hard)) => (limit(soft)?, limit(hard)?),
+        None => {
+            let both = limit(limits)?;
+            (both, both)
+        }
+    };
+    if soft > hard {
+        return Err(invalid(
+            value,
+            "rlimit",
+            "the soft limit is above the hard limit",
+        ));
+    }
+    Ok((resource, soft, hard))
+}
+
+/// Parses a `u32` in decimal or, after `0x`, hex.
+fn hex_or_decimal(value: &str, flag: &str) -> Result<u32, Failure> {
+    match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(hex) => u32::from_str_radix(hex, 16).map_err(|e| invalid(value, flag, e)),
+        None => item(value, flag),
+    }
+}
+
+/// Parses `--bind SRC:DST[:ro]` (SRC cannot contain `:`).
+fn bind_mount(value: &OsStr) -> Result<Mount, Failure> {
+    let bytes = value.as_bytes();
+    let (paths, read_only) = match bytes.strip_suffix(b":ro") {
+        Some(paths) => (paths, true),
+        None => (bytes.strip_suffix(b":rw").unwrap_or(bytes), false),
+    };
+    let (source, target) = split_at(OsStr::from_bytes(paths), b':', "bind", "SRC:DST[:ro]")?;
+    let mount = Mount::bind(source, target);
+    Ok(if read_only { mount.read_only() } else { mount })
+}
+
 /// Parses the command line (without the program name).
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
     let mut p = lexopt::Parser::from_args(args);
@@ -473,13 +1025,33 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
 
             // Process
             Long("setsid") => inv.set(|c| c.setsid(true)),
+            Long("setsid-if-tty") => inv.set(|c| c.setsid_if_tty(true)),
             Long("pgid") => {
                 let pgid = non_negative(&text(p.value()?, "pgid")?, "pgid")?;
                 inv.set(move |c| c.process_group(pgid));
             }
+            Long("ctty") => {
+                let fd = non_negative(&text(p.value()?, "ctty")?, "ctty")?;
+                inv.ctty = true;
+                inv.set(move |c| c.setsid(true).controlling_tty(fd));
+            }
+            Long("no-ctty") => {
+                inv.no_ctty = true;
+                inv.set(|c| c.no_controlling_tty(true));
+            }
             Long("pdeathsig") => {
                 let sig: Signal = item(&text(p.value()?, "pdeathsig")?, "pdeathsig")?;
                 inv.set(move |c| c.pdeathsig(sig));
+            }
+            Long("signal-mask") => {
+                let signals: Vec<Signal> = list(&text(p.value()?, "signal-mask")?, "signal-mask")?;
+                let mask: SigSet = signals.into_iter().collect();
+                inv.set(move |c| c.signal_mask(mask));
+            }
+            Long("reset-signals") => inv.set(|c| c.reset_ignored_signals(true)),
+            Long("personality") => {
+                let persona = hex_or_decimal(&text(p.value()?, "personality")?, "personality")?;
+                inv.set(move |c| c.personality(persona));
             }
             Long("arg0") => {
                 let name = p.value()?;
@@ -505,6 +1077,176 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
                     inv.ambient_caps.push(item(cap, "ambient-caps")?);
                 }
             }
+            Long("caps") => {
+                let sets = cap_sets(&text(p.value()?, "caps")?)?;
+                set_capabilities(&mut inv, sets, "caps")?;
+            }
+            Long("inh-caps") => {
+                let value = text(p.value()?, "inh-caps")?;
+                let inheritable = cap_list(
+                    &value,
+                    "inh-caps",
+                    Some(&|| current_caps("CapInh", "inh-caps")),
+                )?;
+                let sets = CapSet {
+                    permitted: current_caps("CapPrm", "inh-caps")?,
+                    inheritable,
+                    effective: current_caps("CapEff", "inh-caps")?,
+                };
+                set_capabilities(&mut inv, sets, "inh-caps")?;
+            }
+            Long("bounding-set") => {
+                let value = text(p.value()?, "bounding-set")?;
+                let keep = cap_list(
+                    &value,
+                    "bounding-set",
+                    Some(&|| current_caps("CapBnd", "bounding-set")),
+                )?;
+                inv.set(move |c| c.bounding_set(keep.iter()));
+            }
+            Long("securebits") => {
+                let bits: SecureBits =
+                    flag_names(&text(p.value()?, "securebits")?, "securebits", "secbit_")?;
+                inv.set(move |c| c.securebits(bits));
+            }
+            Long("no-new-privs") => inv.set(|c| c.no_new_privs(true)),
+            Long("new-session-keyring") => inv.set(|c| c.new_session_keyring(true)),
+
+            // Limits
+            Long("rlimit") => {
+                let (resource, soft, hard) = rlimit(&text(p.value()?, "rlimit")?)?;
+                inv.set(move |c| c.rlimit(resource, soft, hard));
+            }
+            Long("oom-score-adj") => {
+                let value = text(p.value()?, "oom-score-adj")?;
+                let adj: i32 = item(&value, "oom-score-adj")?;
+                if !(-1000..=1000).contains(&adj) {
+                    return Err(invalid(&value, "oom-score-adj", "not in -1000..=1000"));
+                }
+                inv.set(move |c| c.oom_score_adj(adj));
+            }
+            Long("seccomp") => {
+                let path = p.value()?;
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    Failure::Setup(format!("--seccomp: reading {path:?} failed: {e}"))
+                })?;
+                let filter = SockFilter::from_bytes(&bytes).ok_or_else(|| {
+                    Failure::Setup(format!(
+                        "--seccomp: {path:?} has {} bytes, not a whole number of 8-byte BPF instructions",
+                        bytes.len()
+                    ))
+                })?;
+                inv.seccomp = true;
+                inv.set(move |c| c.seccomp_filter(filter));
+            }
+            Long("seccomp-flags") => {
+                let value = text(p.value()?, "seccomp-flags")?;
+                inv.seccomp_flags = Some(flag_names(&value, "seccomp-flags", "")?);
+            }
+
+            // Namespaces
+            Long("unshare") => {
+                let kinds = namespace_list(&text(p.value()?, "unshare")?, "unshare")?;
+                *inv.unshare.get_or_insert(Namespaces::empty()) |= kinds;
+            }
+            Long("map-root-user") => inv.map_root_user = true,
+            Long("map-user") => {
+                let map = id_map(&text(p.value()?, "map-user")?, "map-user")?;
+                inv.uid_map.push(map);
+            }
+            Long("map-group") => {
+                let map = id_map(&text(p.value()?, "map-group")?, "map-group")?;
+                inv.gid_map.push(map);
+            }
+            Long("setgroups") => {
+                let value = text(p.value()?, "setgroups")?;
+                let allow = match value.as_str() {
+                    "allow" => true,
+                    "deny" => false,
+                    _ => return Err(invalid(&value, "setgroups", "expected allow or deny")),
+                };
+                inv.map_option = Some("setgroups");
+                inv.set(move |c| c.allow_setgroups(allow));
+            }
+            Long("map-helpers") => {
+                inv.map_option = Some("map-helpers");
+                inv.set(|c| c.id_map_helpers(true));
+            }
+            Long("join") => {
+                let (kinds, path) = split_at(&p.value()?, b':', "join", "NS:PATH")?;
+                let kinds = text(kinds, "join")?;
+                let kind = namespace_list(&kinds, "join")?;
+                if kind.iter().count() != 1 {
+                    // An fd of /proc/PID/ns/ is one namespace.
+                    return Err(invalid(&kinds, "join", "expected one namespace"));
+                }
+                let fd = open_for(&path, false, "join")?;
+                *inv.joined.get_or_insert(Namespaces::empty()) |= kind;
+                inv.set(move |c| c.join_namespace(fd, kind));
+            }
+            Long("cgroup") => {
+                let fd = open_for(&p.value()?, true, "cgroup")?;
+                inv.set(move |c| c.cgroup(fd));
+            }
+            Long("hostname") => {
+                let name = p.value()?;
+                inv.set(move |c| c.hostname(name));
+            }
+            Long("domainname") => {
+                let name = p.value()?;
+                inv.set(move |c| c.domainname(name));
+            }
+            Long("loopback-up") => inv.set(|c| c.loopback_up(true)),
+
+            // Mounts
+            Long("propagation") => {
+                let value = text(p.value()?, "propagation")?;
+                let propagation = match value.as_str() {
+                    "private" => Propagation::Private,
+                    "slave" => Propagation::Slave,
+                    "shared" => Propagation::Shared,
+                    "unchanged" => Propagation::Unchanged,
+                    _ => {
+                        return Err(invalid(
+                            &value,
+                            "propagation",
+                            "expected private, slave, shared or unchanged",
+                        ));
+                    }
+                };
+                inv.set(move |c| c.mount_propagation(propagation));
+            }
+            Long("mount-proc") => {
+                let dir = p
+                    .optional_value()
+                    .unwrap_or_else(|| OsString::from("/proc"));
+                inv.implies_mount = true;
+                inv.set(move |c| c.mount(Mount::proc(dir)));
+            }
+            Long("bind") => {
+                let mount = bind_mount(&p.value()?)?;
+                inv.implies_mount = true;
+                inv.set(move |c| c.mount(mount));
+            }
+            Long("tmpfs") => {
+                let dir = p.value()?;
+                inv.implies_mount = true;
+                inv.set(move |c| c.mount(Mount::tmpfs(dir)));
+            }
+            Long("devpts") => {
+                let dir = p.value()?;
+                inv.implies_mount = true;
+                inv.set(move |c| c.mount(Mount::devpts(dir)));
+            }
+            Long("chroot") => {
+                let dir = p.value()?;
+                inv.set(move |c| c.chroot(dir));
+            }
+            Long("pivot-root") => {
+                let dir = p.value()?;
+                inv.implies_mount = true;
+                inv.set(move |c| c.pivot_root(dir));
+            }
 
             // Files
             Long("cd") => {
@@ -513,11 +1255,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
             }
             Long("fd") => {
                 let spec = text(p.value()?, "fd")?;
-                let (child, parent) = spec.split_once('=').ok_or_else(|| {
-                    Failure::Usage(format!(
-                        "invalid value '{spec}' for '--fd': expected CHILD=PARENT"
-                    ))
-                })?;
+                let (child, parent) = spec
+                    .split_once('=')
+                    .ok_or_else(|| invalid(&spec, "fd", "expected CHILD=PARENT"))?;
                 let child = non_negative(child, "fd")?;
                 let fd = dup_inherited_fd(non_negative(parent, "fd")?, &spec)?;
                 inv.set(move |c| c.fd(child, fd));
@@ -547,11 +1287,50 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
     Err(Failure::Usage(String::from("no program given")))
 }
 
+/// Records the capability sets of `--caps` or `--inh-caps` (`flag`); the two
+/// are exclusive.
+fn set_capabilities(inv: &mut Invocation, sets: CapSet, flag: &'static str) -> Result<(), Failure> {
+    if let Some((_, other)) = inv.capabilities
+        && other != flag
+    {
+        return Err(Failure::Usage(format!(
+            "--{other} and --{flag} contradict each other"
+        )));
+    }
+    inv.capabilities = Some((sets, flag));
+    Ok(())
+}
+
 /// Checks what the library would refuse in its own terms, to name the flags.
 fn check(inv: &Invocation) -> Result<(), Failure> {
+    let contradiction =
+        |a: &str, b: &str| Failure::Usage(format!("--{a} and --{b} contradict each other"));
     if inv.keep_groups && inv.groups.is_some() {
+        return Err(contradiction("groups", "keep-groups"));
+    }
+    if inv.ctty && inv.no_ctty {
+        return Err(contradiction("ctty", "no-ctty"));
+    }
+    if inv.seccomp_flags.is_some() && !inv.seccomp {
         return Err(Failure::Usage(String::from(
-            "--groups and --keep-groups contradict each other",
+            "--seccomp-flags needs --seccomp",
+        )));
+    }
+    if let Some(flag) = inv.map_option
+        && !inv.has_id_map()
+    {
+        return Err(Failure::Usage(format!(
+            "--{flag} needs an id map (--map-root-user, --map-user or --map-group)"
+        )));
+    }
+    if let Some((sets, flag)) = inv.capabilities
+        && let Some(cap) = inv
+            .ambient_caps
+            .iter()
+            .find(|c| !sets.permitted.contains(**c) || !sets.inheritable.contains(**c))
+    {
+        return Err(Failure::Usage(format!(
+            "--ambient-caps {cap} must be in the permitted and inheritable sets of --{flag}"
         )));
     }
     Ok(())
@@ -620,8 +1399,22 @@ mod tests {
         match value {
             "N" => "1",
             "N,..." => "1,2",
+            "FD" => "0",
             "SIG" => "TERM",
+            "SIG,..." => "INT,usr1",
             "CAP,..." => "net_raw,+cap_sys_time",
+            "P:I:E" => "net_raw,chown:net_raw:",
+            "BIT,..." => "noroot,secbit_keep_caps_locked",
+            "NAME=SOFT[:HARD]" => "nofile=64:unlimited",
+            "FILE" => "/dev/null",
+            "FLAG,..." => "log,spec_allow",
+            "NS,..." => "user,mnt",
+            "IN:OUT:COUNT" => "0:1000:1",
+            "allow|deny" => "deny",
+            "NS:PATH" => "net:/proc/self/ns/net",
+            "MODE" => "slave",
+            "[=DIR]" => "/proc",
+            "SRC:DST[:ro]" => "/usr:/mnt:ro",
             "NAME" => "name",
             "DIR" => "/",
             "CHILD=PARENT" => "5=2",
@@ -635,7 +1428,13 @@ mod tests {
     fn every_flag_in_the_table_is_parsed() {
         for flag in FLAGS {
             let mut args = vec![format!("--{}", flag.long)];
-            args.extend(flag.value.map(|v| sample(v).to_owned()));
+            match flag.value {
+                Some(v) if v.starts_with("[=") => {
+                    args[0] = format!("--{}={}", flag.long, sample(v))
+                }
+                Some(v) => args.push(sample(v).to_owned()),
+                None => {}
+            }
             args.push(String::from("true"));
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             match parse_strs(&args) {
@@ -655,6 +1454,110 @@ mod tests {
         for flag in FLAGS {
             assert!(help.contains(&format!("--{}", flag.long)), "{}", flag.long);
         }
+        assert!(help.contains("--mount-proc[=DIR]"), "{help}");
+    }
+
+    #[test]
+    fn help_fits_80_columns() {
+        for line in help_text().lines() {
+            assert!(line.len() <= 80, "{} columns: {line}", line.len());
+        }
+    }
+
+    /// The invocation of a command line that must parse.
+    fn run_of(args: &[&str]) -> Invocation {
+        match parse_strs(args) {
+            Ok(Parsed::Run(inv)) => *inv,
+            Ok(_) => panic!("{args:?}: not a run"),
+            Err(e) => panic!("{args:?}: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn namespace_flags_imply_what_they_need() {
+        let inv = run_of(&["--unshare", "net,ipc", "--unshare", "uts", "true"]);
+        assert_eq!(
+            inv.namespaces(),
+            Namespaces::NET | Namespaces::IPC | Namespaces::UTS
+        );
+        let inv = run_of(&["--map-root-user", "--mount-proc", "true"]);
+        assert_eq!(inv.namespaces(), Namespaces::USER | Namespaces::MOUNT);
+        let inv = run_of(&["--map-group", "0:100:1", "--tmpfs", "/tmp", "true"]);
+        assert_eq!(inv.namespaces(), Namespaces::USER | Namespaces::MOUNT);
+        // A joined mount namespace is where the mounts go.
+        let inv = run_of(&["--join", "mnt:/proc/self/ns/mnt", "--bind", "/a:/b", "true"]);
+        assert_eq!(inv.namespaces(), Namespaces::empty());
+        // --hostname implies nothing: the library refuses it alone.
+        let inv = run_of(&["--hostname", "box", "true"]);
+        assert_eq!(inv.namespaces(), Namespaces::empty());
+    }
+
+    #[test]
+    fn value_parsers() {
+        assert_eq!(rlimit("nofile=64").unwrap(), (Resource::NOFILE, 64, 64));
+        assert_eq!(
+            rlimit("RLIMIT_CORE=0:unlimited").unwrap(),
+            (Resource::CORE, 0, u64::MAX)
+        );
+        assert_eq!(
+            rlimit("as=infinity").unwrap(),
+            (Resource::AS, u64::MAX, u64::MAX)
+        );
+        assert_eq!(hex_or_decimal("0x0040000", "personality").unwrap(), 0x40000);
+        assert_eq!(hex_or_decimal("8", "personality").unwrap(), 8);
+        assert_eq!(
+            id_map("0:1000:65536", "map-user").unwrap(),
+            IdMap::new(0, 1000, 65536)
+        );
+        assert_eq!(
+            namespace_list("mnt,NET,time", "unshare").unwrap(),
+            Namespaces::MOUNT | Namespaces::NET | Namespaces::TIME
+        );
+        let bits: SecureBits =
+            flag_names("noroot,+SECBIT_KEEP_CAPS", "securebits", "secbit_").unwrap();
+        assert_eq!(bits, SecureBits::NOROOT | SecureBits::KEEP_CAPS);
+        let flags: SeccompFlags = flag_names("log,tsync", "seccomp-flags", "").unwrap();
+        assert_eq!(flags, SeccompFlags::LOG | SeccompFlags::TSYNC);
+
+        let bind = bind_mount(OsStr::new("/usr:/mnt/usr:ro")).unwrap();
+        assert_eq!(bind, Mount::bind("/usr", "/mnt/usr").read_only());
+        let bind = bind_mount(OsStr::new("/a:/b:c")).unwrap();
+        assert_eq!(bind, Mount::bind("/a", "/b:c"));
+    }
+
+    #[test]
+    fn capability_lists() {
+        let caps = |names: &[Capability]| CapMask::from_iter(names.iter().copied());
+        assert_eq!(
+            cap_list("net_raw,cap_chown", "caps", None).unwrap(),
+            caps(&[Capability::NET_RAW, Capability::CHOWN])
+        );
+        assert_eq!(cap_list("", "caps", None).unwrap(), CapMask::EMPTY);
+        assert_eq!(cap_list("all", "caps", None).unwrap(), all_caps());
+        // A signed first item changes the current set.
+        let current = || Ok(caps(&[Capability::KILL, Capability::CHOWN]));
+        assert_eq!(
+            cap_list("-chown,+net_raw", "inh-caps", Some(&current)).unwrap(),
+            caps(&[Capability::KILL, Capability::NET_RAW])
+        );
+        assert_eq!(
+            cap_list("-all,+net_raw", "inh-caps", Some(&current)).unwrap(),
+            caps(&[Capability::NET_RAW])
+        );
+        // A plain list is the whole set.
+        assert_eq!(
+            cap_list("net_raw", "bounding-set", Some(&current)).unwrap(),
+            caps(&[Capability::NET_RAW])
+        );
+
+        let sets = cap_sets("net_raw,chown:chown:net_raw").unwrap();
+        assert_eq!(
+            sets.permitted,
+            caps(&[Capability::NET_RAW, Capability::CHOWN])
+        );
+        assert_eq!(sets.inheritable, caps(&[Capability::CHOWN]));
+        assert_eq!(sets.effective, caps(&[Capability::NET_RAW]));
+        assert_eq!(cap_sets("::").unwrap(), CapSet::default());
     }
 
     #[test]
@@ -685,6 +1588,37 @@ mod tests {
             (&["--setsid=yes", "true"], "'--setsid'"),
             (&["--bogus", "true"], "'--bogus'"),
             (&["-x", "true"], "'-x'"),
+            (&["--rlimit", "bogus=1", "true"], "'--rlimit'"),
+            (&["--rlimit", "nofile", "true"], "'--rlimit'"),
+            (&["--rlimit", "nofile=2:1", "true"], "'--rlimit'"),
+            (&["--rlimit", "nofile=lots", "true"], "'--rlimit'"),
+            (&["--map-user", "0:0", "true"], "'--map-user'"),
+            (&["--map-group", "0:0:0", "true"], "'--map-group'"),
+            (&["--unshare", "nett", "true"], "'--unshare'"),
+            (&["--unshare", "", "true"], "'--unshare'"),
+            (&["--join", "net", "true"], "'--join'"),
+            (&["--join", "bogus:/proc/self/ns/net", "true"], "'--join'"),
+            (&["--join", "net,uts:/proc/self/ns/net", "true"], "'--join'"),
+            (&["--caps", "chown:chown", "true"], "'--caps'"),
+            (&["--caps", "::chown", "true"], "'--caps'"),
+            (&["--caps", "cap_nope::", "true"], "'--caps'"),
+            (&["--inh-caps", "+cap_nope", "true"], "'--inh-caps'"),
+            (&["--bounding-set", "nope", "true"], "'--bounding-set'"),
+            (&["--securebits", "noroot,nope", "true"], "'--securebits'"),
+            (&["--seccomp-flags", "fast", "true"], "'--seccomp-flags'"),
+            (&["--oom-score-adj", "1001", "true"], "'--oom-score-adj'"),
+            (&["--personality", "0xg", "true"], "'--personality'"),
+            (&["--signal-mask", "INT,NOPE", "true"], "'--signal-mask'"),
+            (&["--setgroups", "maybe", "true"], "'--setgroups'"),
+            (&["--propagation", "rprivate", "true"], "'--propagation'"),
+            (&["--bind", "/only", "true"], "'--bind'"),
+            (&["--bind", ":/b", "true"], "'--bind'"),
+            (&["--ctty", "-1", "true"], "'--ctty'"),
+            (
+                &["--caps", "::", "--inh-caps", "", "true"],
+                "--caps and --inh-caps",
+            ),
+            (&["--loopback-up=yes", "true"], "'--loopback-up'"),
         ] {
             match parse_strs(args) {
                 Err(Failure::Usage(msg)) => assert!(msg.contains(needle), "{args:?}: {msg}"),
@@ -693,6 +1627,80 @@ mod tests {
             }
         }
         assert!(matches!(parse_strs(&[]), Err(Failure::Usage(_))));
+    }
+
+    #[test]
+    fn contradictions_are_usage_errors_naming_the_flags() {
+        for (args, needle) in [
+            (
+                &["--ctty", "0", "--no-ctty", "true"][..],
+                "--ctty and --no-ctty",
+            ),
+            (
+                &["--seccomp-flags", "log", "true"],
+                "--seccomp-flags needs --seccomp",
+            ),
+            (
+                &["--setgroups", "deny", "--unshare", "user", "true"],
+                "--setgroups needs",
+            ),
+            (&["--map-helpers", "true"], "--map-helpers needs"),
+            (
+                &[
+                    "--caps",
+                    "chown:chown:",
+                    "--ambient-caps",
+                    "net_raw",
+                    "true",
+                ],
+                "--ambient-caps cap_net_raw must be in the permitted and inheritable sets of --caps",
+            ),
+        ] {
+            let inv = run_of(args);
+            match check(&inv) {
+                Err(Failure::Usage(msg)) => assert!(msg.contains(needle), "{args:?}: {msg}"),
+                Err(other) => panic!("{args:?}: {other:?}"),
+                Ok(()) => panic!("{args:?} accepted"),
+            }
+        }
+        check(&run_of(&[
+            "--caps",
+            "chown:chown:",
+            "--ambient-caps",
+            "chown",
+            "true",
+        ]))
+        .unwrap();
+        check(&run_of(&[
+            "--setgroups",
+            "allow",
+            "--map-user",
+            "0:0:1",
+            "true",
+        ]))
+        .unwrap();
+    }
+
+    #[test]
+    fn unreadable_files_are_setup_failures() {
+        for args in [
+            &["--seccomp", "/nonexistent/filter", "true"][..],
+            &["--seccomp", "/proc/self/stat", "true"],
+            &["--join", "net:/nonexistent/ns", "true"],
+            &["--cgroup", "/nonexistent/cgroup", "true"],
+            &["--cgroup", "/dev/null", "true"],
+        ] {
+            match parse_strs(args) {
+                Err(Failure::Setup(msg)) => {
+                    assert!(
+                        msg.starts_with(&format!("{}: ", args[0])),
+                        "{args:?}: {msg}"
+                    )
+                }
+                Err(other) => panic!("{args:?}: {other:?}"),
+                Ok(_) => panic!("{args:?} accepted"),
+            }
+        }
     }
 
     #[test]
