@@ -127,9 +127,18 @@ fn namespaces_or_skip(test: &str) -> bool {
 fn public_copy(dir: &Path) -> String {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.join("clonexec");
-    std::fs::copy(BIN, &copy).unwrap();
+    link_or_copy(&copy);
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
     copy.to_str().unwrap().to_owned()
+}
+
+/// Puts the binary at `dest`: a hard link where possible, since a fresh
+/// copy can fail to exec with ETXTBSY while another test thread's child
+/// still holds its write fd (inherited until that child's exec).
+fn link_or_copy(dest: &Path) {
+    if std::fs::hard_link(BIN, dest).is_err() {
+        std::fs::copy(BIN, dest).unwrap();
+    }
 }
 
 /// One of clonexec's capability sets (`CapEff`, `CapBnd`, ...).
@@ -247,11 +256,23 @@ fn uid_change_refused_exits_125() {
         // directory).
         let dir = temp_dir("setuid");
         let copy = dir.join("clonexec");
-        std::fs::copy(BIN, &copy).unwrap();
+        link_or_copy(&copy);
         let copy = copy.to_str().unwrap();
-        let out = clonexec(&[
-            "--uid", "65534", "--gid", "65534", "--", copy, "--uid", "0", "true",
-        ]);
+        // Another test thread's child may briefly hold the copy's write fd
+        // (inherited until its exec): executing it then fails with ETXTBSY.
+        let run = || {
+            clonexec(&[
+                "--uid", "65534", "--gid", "65534", "--", copy, "--uid", "0", "true",
+            ])
+        };
+        let mut out = run();
+        for _ in 0..50 {
+            if !stderr(&out).contains("ETXTBSY") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            out = run();
+        }
         assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
         assert_eq!(
             stderr(&out),
@@ -1269,4 +1290,59 @@ fn tty_flags_set_the_session_and_terminal() {
         0,
         "still has a controlling terminal: {stat}"
     );
+}
+
+#[test]
+fn init_runs_the_program_under_a_reaping_pid_1() {
+    if !namespaces_or_skip("init_runs_the_program_under_a_reaping_pid_1") {
+        return;
+    }
+    // The program is pid 2 with pid 1 (the init) as its parent, an orphan
+    // it leaves behind is reaped, and its exit code comes back.
+    let out = clonexec_ns(
+        "pid",
+        &[
+            "--init",
+            "--mount-proc",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ $PPID; cat /proc/1/comm; exit 9",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "2 1", "{text}");
+    assert_eq!(lines[1], "clonexec-init", "{text}");
+}
+
+#[test]
+fn lock_mounts_keeps_mounts_from_being_undone() {
+    if !namespaces_or_skip("lock_mounts_keeps_mounts_from_being_undone") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("clonexec-cli-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        "umount {} 2>/dev/null && echo unmounted || echo locked",
+        dir.display()
+    );
+    let dir_arg = dir.to_str().unwrap();
+    let unlocked = clonexec_ns("mount", &["--tmpfs", dir_arg, "--", "sh", "-c", &script]);
+    let locked = clonexec_ns(
+        "mount",
+        &[
+            "--tmpfs",
+            dir_arg,
+            "--lock-mounts",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    std::fs::remove_dir(&dir).unwrap();
+    assert_eq!(stdout(&unlocked), "unmounted\n", "{}", stderr(&unlocked));
+    assert_eq!(stdout(&locked), "locked\n", "{}", stderr(&locked));
 }

@@ -393,6 +393,12 @@ const FLAGS: &[Flag] = &[
         None,
         "bring up lo (needs a new or joined net\nnamespace)",
     ),
+    flag(
+        Group::Namespaces,
+        "init",
+        None,
+        "run a reaping, signal-forwarding init as pid 1;\nimplies --unshare pid",
+    ),
     // Mounts
     flag(
         Group::Mounts,
@@ -435,6 +441,12 @@ const FLAGS: &[Flag] = &[
         "pivot-root",
         Some("DIR"),
         "make DIR the root (pivot_root) and detach the\nold one; implies --unshare mount",
+    ),
+    flag(
+        Group::Mounts,
+        "lock-mounts",
+        None,
+        "lock the mounts so none can be undone alone;\nimplies --unshare mount",
     ),
     // Files
     flag(
@@ -574,6 +586,8 @@ struct Invocation {
     joined: Option<Namespaces>,
     /// Whether a flag implies a new mount namespace.
     implies_mount: bool,
+    /// `--init`, which implies a new PID namespace.
+    init: bool,
     map_root_user: bool,
     uid_map: Vec<IdMap>,
     gid_map: Vec<IdMap>,
@@ -604,6 +618,9 @@ impl Invocation {
         let joined = self.joined.unwrap_or(Namespaces::empty());
         if self.implies_mount && !joined.contains(Namespaces::MOUNT) {
             namespaces |= Namespaces::MOUNT;
+        }
+        if self.init {
+            namespaces |= Namespaces::PID;
         }
         namespaces
     }
@@ -1197,6 +1214,10 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
                 inv.set(move |c| c.domainname(name));
             }
             Long("loopback-up") => inv.set(|c| c.loopback_up(true)),
+            Long("init") => {
+                inv.init = true;
+                inv.set(|c| c.pid1_init(true));
+            }
 
             // Mounts
             Long("propagation") => {
@@ -1246,6 +1267,10 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
                 let dir = p.value()?;
                 inv.implies_mount = true;
                 inv.set(move |c| c.pivot_root(dir));
+            }
+            Long("lock-mounts") => {
+                inv.implies_mount = true;
+                inv.set(|c| c.lock_mounts(true));
             }
 
             // Files
