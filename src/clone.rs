@@ -354,8 +354,9 @@ fn clone_child(
         }
     }
 
-    if opts.cgroup.is_some() {
-        // CLONE_INTO_CGROUP has no place in clone's flags.
+    if opts.cgroup.is_some() || opts.namespaces & u64::from(g::CLONE_NEWTIME) != 0 {
+        // CLONE_INTO_CGROUP has no place in clone's flags, and
+        // CLONE_NEWTIME's bit is part of clone's exit-signal byte.
         return Err(errno::ENOSYS as Errno);
     }
     ctx.handlers_cleared = false;

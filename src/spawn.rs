@@ -142,8 +142,10 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             return Err(os_error(Step::Stack, errno, "mmap() of the child's stack"));
         }
         Err(LaunchFailure::Clone(errno)) => {
-            let context = if errno == linux_raw_sys::errno::ENOSYS as i32 && plan.cgroup.is_some() {
-                "clone3() (needed for cgroup())"
+            let needs_clone3 = plan.cgroup.is_some()
+                || plan.clone_namespaces & u64::from(linux_raw_sys::general::CLONE_NEWTIME) != 0;
+            let context = if errno == linux_raw_sys::errno::ENOSYS as i32 && needs_clone3 {
+                "clone3() (needed for cgroup() and Namespaces::TIME)"
             } else {
                 "clone3()"
             };
