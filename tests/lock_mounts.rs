@@ -45,9 +45,15 @@ fn lock_mounts_keeps_the_program_from_unmounting() {
     }
     let dir = TempDir::new("lock-mounts");
     // The same program can unmount its tmpfs without the lock...
-    assert!(child_can_unmount(&dir, false), "control: unmount should work unlocked");
+    assert!(
+        child_can_unmount(&dir, false),
+        "control: unmount should work unlocked"
+    );
     // ...and cannot with it.
-    assert!(!child_can_unmount(&dir, true), "a locked mount was unmounted");
+    assert!(
+        !child_can_unmount(&dir, true),
+        "a locked mount was unmounted"
+    );
 }
 
 #[test]
@@ -57,7 +63,11 @@ fn lock_mounts_maps_only_the_childs_ids() {
         return;
     }
     let out = Command::new("cat")
-        .args(["/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"])
+        .args([
+            "/proc/self/uid_map",
+            "/proc/self/gid_map",
+            "/proc/self/setgroups",
+        ])
         .namespaces(Namespaces::MOUNT)
         .lock_mounts(true)
         .output()
@@ -70,7 +80,10 @@ fn lock_mounts_maps_only_the_childs_ids() {
 
 #[test]
 fn lock_mounts_is_refused_without_a_mount_namespace_or_with_a_uid_change() {
-    let err = Command::new("true").lock_mounts(true).prepare().unwrap_err();
+    let err = Command::new("true")
+        .lock_mounts(true)
+        .prepare()
+        .unwrap_err();
     assert_eq!(err.step(), None);
     assert!(err.to_string().contains("lock_mounts"), "{err}");
 
