@@ -56,6 +56,12 @@ pub(crate) struct ChildCtx<'a> {
     pub sync_pipe: (i32, i32),
     /// Where the pid-1 init starts the program's stack (set by `launch`).
     pub program_stack_top: usize,
+    /// Set by the child as soon as it runs: seen by the parent, it proves
+    /// that the child's writes reach the parent's memory.
+    pub child_ran: Cell<bool>,
+    /// The failure report `(step, errno, detail)`, also written here for a
+    /// vfork parent that has no report pipe; step 0 means none.
+    pub shared_report: Cell<(u32, i32, u32)>,
 }
 
 struct Failure {
@@ -79,14 +85,21 @@ pub(crate) extern "C" fn child_entry(arg: *const c_void) -> ! {
     // keeps borrowed, unmoved and unmodified until this child has exec'd or
     // exited (it reads the report pipe to EOF first).
     let ctx = unsafe { &*arg.cast::<ChildCtx<'_>>() };
+    ctx.child_ran.set(true);
     let mut report_fd = ctx.report_fd;
     let Err(failure) = run(ctx, &mut report_fd);
-    report(report_fd, &failure)
+    report(ctx, report_fd, &failure)
 }
 
-/// Writes the report in one `write` (a pipe write of ≤ PIPE_BUF bytes is
-/// atomic) and exits. Nothing can be done if the write fails.
-fn report(report_fd: i32, failure: &Failure) -> ! {
+/// Leaves the report in the shared context and, when there is a report
+/// pipe, writes it there in one `write` (a pipe write of ≤ PIPE_BUF bytes is
+/// atomic); then exits. Nothing can be done if the write fails.
+fn report(ctx: &ChildCtx<'_>, report_fd: i32, failure: &Failure) -> ! {
+    ctx.shared_report
+        .set((failure.step as u32, failure.errno, failure.detail));
+    if report_fd < 0 {
+        sys::exit_group(FAILURE_EXIT);
+    }
     let [s0, s1, s2, s3] = (failure.step as u32).to_ne_bytes();
     let [e0, e1, e2, e3] = failure.errno.to_ne_bytes();
     let [d0, d1, d2, d3] = failure.detail.to_ne_bytes();
@@ -141,7 +154,7 @@ extern "C" fn program_entry(arg: *const c_void) -> ! {
     let mut report_fd = ctx.report_fd;
     // Our parent is the init, pid 1 of the new PID namespace.
     let Err(failure) = setup_and_exec(ctx, &mut report_fd, 1);
-    report(report_fd, &failure)
+    report(ctx, report_fd, &failure)
 }
 
 /// Signals the init passes on to the program.
@@ -433,7 +446,10 @@ fn setup_and_exec(
 
     // 14. fds: keep the report pipe above every target (ANCHORS trap 7),
     // shuffle in two passes, then close the rest if asked.
-    if (!ctx.fd_moves.is_empty() || plan.close_other_fds) && *report_fd <= plan.max_target {
+    if (!ctx.fd_moves.is_empty() || plan.close_other_fds)
+        && *report_fd >= 0
+        && *report_fd <= plan.max_target
+    {
         let above = plan.max_target.wrapping_add(1) as usize;
         *report_fd = sys::fcntl(*report_fd, sys::F_DUPFD_CLOEXEC, above)
             .map_err(at(Step::FdMapping, *report_fd as u32))? as i32;
@@ -646,15 +662,15 @@ fn close_other_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
 }
 
 /// Calls `close(first, last)` for every maximal range of fds that is in
-/// neither `keep` (sorted) nor `report_fd`, up to `u32::MAX`.
+/// neither `keep` (sorted) nor `report_fd` (-1: none), up to `u32::MAX`.
 fn close_gaps(
     keep: &[i32],
     report_fd: i32,
     mut close: impl FnMut(u32, u32) -> Result<(), Errno>,
 ) -> Result<(), Errno> {
-    let report = report_fd as u32;
+    let report = u32::try_from(report_fd).unwrap_or(0);
     let mut next = 0u32; // lowest fd not yet kept or closed
-    let mut report_done = false;
+    let mut report_done = report_fd < 0;
     let mut keep_one = |fd: u32, next: &mut u32| -> Result<(), Errno> {
         if fd > *next {
             close(*next, fd.wrapping_sub(1))?;
@@ -800,6 +816,9 @@ mod tests {
             [(3, 4), (6, 8), (10, 11), (13, u32::MAX)]
         );
         assert_eq!(gaps(&[0, 1, 2, 3], 4), [(5, u32::MAX)]);
+        // No report pipe (vfork with shared memory).
+        assert_eq!(gaps(&[0, 1, 2], -1), [(3, u32::MAX)]);
+        assert_eq!(gaps(&[0, 1, 2, 7], -1), [(3, 6), (8, u32::MAX)]);
     }
 
     #[test]

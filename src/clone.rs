@@ -11,7 +11,7 @@
 //! address space). Either way the child no longer touches our memory.
 
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
 
 use linux_raw_sys::errno;
 use linux_raw_sys::general as g;
@@ -62,10 +62,54 @@ struct Stack {
     len: usize,
 }
 
+/// Stacks kept for the next spawns. Unmapping a stack the child used on
+/// another CPU costs a TLB shootdown there; mapping one costs page faults.
+const STACK_CACHE_SLOTS: usize = 4;
+static STACK_CACHE: [AtomicPtr<c_void>; STACK_CACHE_SLOTS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; STACK_CACHE_SLOTS];
+
 impl Stack {
-    fn new(usable: usize) -> Result<Self, Errno> {
+    /// The mapping's length: the usable stack plus the guard page.
+    fn mapping_len() -> usize {
+        STACK_SIZE + rustix::param::page_size()
+    }
+
+    /// A cached stack, or a new one.
+    fn take() -> Result<Self, Errno> {
+        for slot in &STACK_CACHE {
+            let base = slot.swap(core::ptr::null_mut(), Ordering::Acquire);
+            if !base.is_null() {
+                return Ok(Self {
+                    base,
+                    len: Self::mapping_len(),
+                });
+            }
+        }
+        Self::new()
+    }
+
+    /// Gives the stack back for reuse (or unmaps it when the cache is
+    /// full). Only for a stack no child runs on any more.
+    fn recycle(self) {
+        for slot in &STACK_CACHE {
+            if slot
+                .compare_exchange(
+                    core::ptr::null_mut(),
+                    self.base,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                core::mem::forget(self);
+                return;
+            }
+        }
+    }
+
+    fn new() -> Result<Self, Errno> {
         let page = rustix::param::page_size();
-        let len = usable + page;
+        let len = Self::mapping_len();
         // SAFETY: a fresh private anonymous mapping at an address the kernel
         // chooses cannot alias any existing Rust object.
         let base = unsafe {
@@ -192,11 +236,27 @@ pub(crate) enum LaunchFailure<E> {
 /// 0: not tried yet, 1: clone3 works, 2: clone3 is missing (ENOSYS).
 static CLONE3: AtomicU8 = AtomicU8::new(0);
 
+/// Set once a vfork child's write to its context was seen by the parent:
+/// memory really is shared, so a vfork child can report through it.
+/// qemu-user (and some simulators) turn CLONE_VM|CLONE_VFORK into a fork,
+/// where that write is lost (ANCHORS trap 8); there it never gets set.
+static SHARED_MEMORY: AtomicBool = AtomicBool::new(false);
+
+/// Whether a spawn with these options needs the report pipe. Without vfork
+/// it always does: its end-of-file is what proves the child has left our
+/// memory. With vfork the return of clone proves that, and the report can
+/// come through the shared context once memory sharing has been seen to
+/// work; until then the pipe is used (and the sharing checked).
+pub(crate) fn needs_report_pipe(opts: &CloneOptions) -> bool {
+    !opts.vfork || opts.keep_stack || !SHARED_MEMORY.load(Ordering::Relaxed)
+}
+
 /// Starts the child routine for `ctx` and waits for its report.
 ///
-/// `report_write` is the write end of the `O_CLOEXEC` report pipe whose read
-/// end is `report_read`; `ctx.report_fd` must be its number. It is closed in
-/// the parent right after the clone, so end-of-file tells that the child is
+/// `report_pipe` is `(read end, write end)` of the `O_CLOEXEC` report pipe,
+/// required when [`needs_report_pipe`] says so; `ctx.report_fd` must be the
+/// write end's number (or -1 without a pipe). The write end is closed in the
+/// parent right after the clone, so end-of-file tells that the child is
 /// gone from our memory.
 ///
 /// `after_clone(pid)` runs in the parent once the clone returned: with
@@ -207,11 +267,15 @@ static CLONE3: AtomicU8 = AtomicU8::new(0);
 pub(crate) fn launch<E>(
     ctx: &mut ChildCtx<'_>,
     opts: &CloneOptions,
-    report_read: &OwnedFd,
-    report_write: OwnedFd,
+    report_pipe: Option<(OwnedFd, OwnedFd)>,
     after_clone: impl FnOnce(i32) -> Result<(), E>,
 ) -> Result<Launched, LaunchFailure<E>> {
-    let stack = Stack::new(STACK_SIZE).map_err(LaunchFailure::Stack)?;
+    let (report_read, report_write) = match report_pipe {
+        Some((read, write)) => (Some(read), Some(write)),
+        None => (None, None),
+    };
+    debug_assert!(report_read.is_some() || !needs_report_pipe(opts));
+    let stack = Stack::take().map_err(LaunchFailure::Stack)?;
 
     // Block every signal across the clone: the child must never run one of
     // the parent's handlers on the shared address space (ANCHORS trap 1).
@@ -232,7 +296,10 @@ pub(crate) fn launch<E>(
     let pid = match result {
         Ok(pid) => pid,
         // No child exists: the stack is free to go.
-        Err(errno) => return Err(LaunchFailure::Clone(errno)),
+        Err(errno) => {
+            stack.recycle();
+            return Err(LaunchFailure::Clone(errno));
+        }
     };
     let pidfd = (opts.pidfd && pidfd >= 0).then(|| {
         // SAFETY: the kernel just created this fd for us (CLONE_PIDFD) and
@@ -242,9 +309,10 @@ pub(crate) fn launch<E>(
 
     if let Err(error) = after_clone(pid) {
         let _ = sys::kill(pid, g::SIGKILL as i32);
-        return match read_report(report_read) {
+        // Without a pipe (vfork) the child is already done.
+        return match report_read.as_ref().map_or(Ok(Report::Exec), read_report) {
             Ok(_) => {
-                drop(stack);
+                stack.recycle();
                 Err(LaunchFailure::Parent { pid, error })
             }
             Err(errno) => {
@@ -254,18 +322,26 @@ pub(crate) fn launch<E>(
         };
     }
 
-    let report = match read_report(report_read) {
-        Ok(report) => report,
-        Err(errno) => {
-            // We cannot prove the child left our memory: never unmap it.
-            core::mem::forget(stack);
-            return Err(LaunchFailure::Report { pid, errno });
-        }
+    let report = match &report_read {
+        Some(read) => match read_report(read) {
+            Ok(report) => report,
+            Err(errno) => {
+                // We cannot prove the child left our memory: never unmap it.
+                core::mem::forget(stack);
+                return Err(LaunchFailure::Report { pid, errno });
+            }
+        },
+        // vfork: clone returned, so the child has exec'd or exited, and it
+        // wrote any failure into the shared context first.
+        None => shared_report(ctx),
     };
+    if opts.vfork && !opts.keep_stack && ctx.child_ran.get() {
+        SHARED_MEMORY.store(true, Ordering::Relaxed);
+    }
     let stack = if opts.keep_stack {
         Some(ChildStack(stack))
     } else {
-        drop(stack);
+        stack.recycle();
         None
     };
     Ok(Launched {
@@ -377,6 +453,18 @@ fn clone_child(
         Ok(ret as i32)
     } else {
         Err((-ret) as Errno)
+    }
+}
+
+/// The report a vfork child left in the shared context.
+fn shared_report(ctx: &ChildCtx<'_>) -> Report {
+    match ctx.shared_report.get() {
+        (0, _, _) => Report::Exec,
+        (step, errno, detail) => Report::Failed {
+            step,
+            errno,
+            detail,
+        },
     }
 }
 

@@ -582,6 +582,14 @@ fn namespaces(
         CString::new(bytes).map_err(|_| invalid(format!("{what} contains a NUL byte")))
     };
     let new = cmd.namespaces;
+    if !Namespaces::all().contains(new) {
+        // Other clone flags (CLONE_FS, CLONE_FILES, CLONE_SIGHAND...) would
+        // share the caller's cwd, fds or handlers with the child.
+        return Err(invalid(format!(
+            "namespaces() has bits {:#x} that are not namespace kinds",
+            new.bits() & !Namespaces::all().bits()
+        )));
+    }
     let mut joined = Namespaces::empty();
     let mut joins = Vec::new();
     for (fd, kind) in &cmd.join_namespaces {

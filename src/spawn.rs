@@ -82,7 +82,6 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         })
         .collect();
 
-    let (report_read, report_write) = pipe("pipe() for the report")?;
     // With id maps to write, the child waits on a sync pipe and we cannot
     // use CLONE_VFORK (we would wait for each other: ANCHORS trap 5).
     let sync = match &plan.id_maps {
@@ -93,7 +92,7 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     let mut ctx = ChildCtx {
         plan,
         fd_moves: &fd_moves,
-        report_fd: report_write.as_raw_fd(),
+        report_fd: -1,
         // In a new PID namespace our pid is invisible: getppid() gives 0.
         parent_pid: if new_pid_ns {
             0
@@ -106,6 +105,8 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             .as_ref()
             .map_or((-1, -1), |(r, w)| (r.as_raw_fd(), w.as_raw_fd())),
         program_stack_top: 0,
+        child_ran: Cell::new(false),
+        shared_report: Cell::new((0, 0, 0)),
     };
     let options = CloneOptions {
         // The init never execs: vfork would keep us suspended until it exits.
@@ -115,14 +116,17 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         namespaces: plan.clone_namespaces,
         cgroup: plan.cgroup,
     };
+    let report_pipe = if clone::needs_report_pipe(&options) {
+        let (read, write) = pipe("pipe() for the report")?;
+        ctx.report_fd = write.as_raw_fd();
+        Some((read, write))
+    } else {
+        None
+    };
 
     let guard = (plan.credentials.any() || plan.ambient_caps != 0).then(DumpableGuard::enter);
-    let launched = clone::launch(
-        &mut ctx,
-        &options,
-        &report_read,
-        report_write,
-        |pid| match (&plan.id_maps, sync) {
+    let launched = clone::launch(&mut ctx, &options, report_pipe, |pid| {
+        match (&plan.id_maps, sync) {
             (Some(maps), Some((_, sync_write))) => {
                 write_id_maps(plan, maps, pid)?;
                 // Release the child.
@@ -131,8 +135,8 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
                 })
             }
             _ => Ok(()),
-        },
-    );
+        }
+    });
     drop(guard);
     drop(child_ends);
 
