@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Short fuzzing runs for CI: builds both cargo-fuzz targets and runs each
+# from the committed seeds (fuzz/seeds/TARGET) for about a minute. Fails
+# when a target crashes (libFuzzer exits non-zero and leaves the input in
+# fuzz/artifacts/TARGET/). See fuzz/README.md for longer runs.
+#
+#   bash .ci/fuzz.sh                 # both targets, 60 s each
+#   FUZZ_SECONDS=300 bash .ci/fuzz.sh
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+seconds=${FUZZ_SECONDS:-60}
+
+# cargo-fuzz needs a nightly toolchain (-Zsanitizer).
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  rustup toolchain install nightly --profile minimal >/dev/null
+fi
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked --quiet
+fi
+
+# The probe the spawn target execs: built without instrumentation.
+cargo build --quiet --release --manifest-path probe/Cargo.toml --target-dir target/probe
+
+for target in prepare spawn; do
+  echo "== fuzz $target (${seconds}s)"
+  cargo +nightly fuzz build "$target"
+  # A scratch corpus, so CI runs start from the seeds alone and leave
+  # nothing behind.
+  corpus=$(mktemp -d)
+  status=0
+  cargo +nightly fuzz run "$target" "$corpus" "seeds/$target" -- \
+    -max_total_time="$seconds" -timeout=30 -print_final_stats=1 \
+    >"$corpus.log" 2>&1 || status=$?
+  grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec' "$corpus.log" || true
+  if [ "$status" -ne 0 ]; then
+    tail -n 80 "$corpus.log"
+    echo "fuzz target $target failed (exit $status); the input is in fuzz/artifacts/$target/" >&2
+    rm -rf "$corpus" "$corpus.log"
+    exit 1
+  fi
+  rm -rf "$corpus" "$corpus.log"
+done
+echo "fuzz: both targets ran ${seconds}s without a crash"
