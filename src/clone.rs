@@ -425,7 +425,7 @@ fn clone_child(
                 // Container seccomp profiles may answer EPERM for clone3
                 // (ANCHORS trap 8): try clone once before giving up.
                 e if e == -(errno::EPERM as isize) => break,
-                e => return Err((-e) as Errno),
+                e => return Err(e.wrapping_neg() as Errno),
             }
         }
     }
@@ -452,7 +452,7 @@ fn clone_child(
     if ret >= 0 {
         Ok(ret as i32)
     } else {
-        Err((-ret) as Errno)
+        Err(ret.wrapping_neg() as Errno)
     }
 }
 
@@ -535,6 +535,6 @@ pub(crate) unsafe fn vfork_on(
     if ret >= 0 {
         Ok(ret as i32)
     } else {
-        Err((-ret) as Errno)
+        Err(ret.wrapping_neg() as Errno)
     }
 }
