@@ -23,8 +23,15 @@ const HELPER_TEST: &str = "limits_helper";
 const EPERM: i32 = 1;
 const EACCES: i32 = 13;
 
+/// The type of `getrlimit`'s resource argument: glibc declares an enum
+/// type for it, musl a plain int.
+#[cfg(target_env = "gnu")]
+type RlimitResource = libc::__rlimit_resource_t;
+#[cfg(not(target_env = "gnu"))]
+type RlimitResource = libc::c_int;
+
 /// This process's (soft, hard) limit, `u64::MAX` for unlimited.
-fn own_limit(resource: libc::__rlimit_resource_t) -> (u64, u64) {
+fn own_limit(resource: RlimitResource) -> (u64, u64) {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -469,4 +476,45 @@ fn personality_query_value_refused() {
         .expect_err("personality 0xffffffff accepted");
     assert_eq!(err.step(), None, "{err}");
     assert!(err.to_string().contains("personality"), "{err}");
+}
+
+/// The child lowers NOFILE only once its fds are in place. Here every fd
+/// number from 16 to 47 is open in this process (so in the child at clone)
+/// and the fd copies `prepare()` makes land in holes below 16: to map one to
+/// fd 15 the child first moves it above 15, into a number the requested
+/// limit of 16 would refuse had it come down first (EMFILE; found by the
+/// `spawn` fuzz target, fuzz/regressions/spawn-tight-nofile).
+#[test]
+fn nofile_lowered_after_the_fds_are_placed() {
+    let (read, write) = rustix::pipe::pipe().expect("pipe");
+    let mut fillers = Vec::new();
+    loop {
+        let file = std::fs::File::open("/dev/null").expect("open /dev/null");
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        fillers.push(file);
+        if fd >= 47 {
+            break;
+        }
+    }
+    // Holes for prepare()'s copies.
+    fillers.retain(|f| !(5..=9).contains(&std::os::fd::AsRawFd::as_raw_fd(f)));
+    let out = stdout_of(
+        Command::new("sh")
+            .args([
+                "-c",
+                "ulimit -n; ulimit -Hn; readlink /proc/self/fd/15; ls /proc/self/fd | wc -l",
+            ])
+            .fd(15, read)
+            .close_other_fds(true)
+            .rlimit(Resource::NOFILE, 16, 16),
+    );
+    drop((fillers, write));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.get(..2), Some(&["16", "16"][..]), "{out}");
+    assert!(
+        lines.get(2).is_some_and(|l| l.starts_with("pipe:[")),
+        "fd 15 is not the pipe: {out}"
+    );
+    // 0, 1, 2, 15 and the directory ls reads.
+    assert_eq!(lines.get(3).map(|l| l.trim()), Some("5"), "{out}");
 }

@@ -416,16 +416,13 @@ fuzz_target!(|data: &[u8]| {
         let cmd = build(input);
         match cmd.prepare() {
             Ok(prepared) => {
-                // Known bug (fuzz/README.md): bits outside Namespaces::all()
-                // reach the clone flags (CLONE_FILES, CLONE_FS, ...).
-                // Checked only on request until prepare() refuses them.
-                if std::env::var_os("CLONEXEC_FUZZ_UNKNOWN_NS_BITS").is_some() {
-                    let unknown = unknown_namespace_bits(&cmd);
-                    assert_eq!(
-                        unknown, 0,
-                        "prepare() accepted clone flags {unknown:#x} as namespaces"
-                    );
-                }
+                // Bits outside Namespaces::all() must never reach the clone
+                // flags (fuzz/regressions/prepare-unknown-namespace-bits).
+                let unknown = unknown_namespace_bits(&cmd);
+                assert_eq!(
+                    unknown, 0,
+                    "prepare() accepted clone flags {unknown:#x} as namespaces"
+                );
                 drop(prepared)
             }
             Err(err) => {

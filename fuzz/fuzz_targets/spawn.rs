@@ -491,15 +491,9 @@ fn check(input: &Input, w: &World) {
     }
 
     let max_target = mappings.keys().copied().max().unwrap_or(2).max(2);
-    // Known library bug (see fuzz/README.md): the child lowers NOFILE
-    // before it shuffles its fds, and the shuffle needs free numbers above
-    // the highest target, below the new limit. Keep the limit above every
-    // fd this process may have during the spawn, unless asked to hunt it.
-    let floor = if std::env::var_os("CLONEXEC_FUZZ_TIGHT_NOFILE").is_some() {
-        16
-    } else {
-        parent_fds().keys().copied().max().unwrap_or(2) as u64 + 32
-    };
+    // A tight floor on purpose: the child must place its fds before it
+    // lowers NOFILE (fuzz/regressions/spawn-tight-nofile, fixed).
+    let floor = 16;
     let nofile = input.nofile.map(|(soft, extra)| {
         let soft = (floor + u64::from(soft)).min(w.nofile.1);
         let hard = (soft + u64::from(extra)).min(w.nofile.1);
