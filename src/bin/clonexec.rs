@@ -1708,14 +1708,25 @@ mod tests {
 
     #[test]
     fn unreadable_files_are_setup_failures() {
-        for args in [
+        // 13 bytes: not whole 8-byte BPF instructions. (A /proc file would
+        // not do: its length changes from read to read.)
+        let odd = std::env::temp_dir().join(format!("clonexec-odd-filter-{}", std::process::id()));
+        std::fs::write(&odd, b"13 bytes long").unwrap();
+        let odd_path = odd.to_str().unwrap().to_owned();
+        let odd_args = ["--seccomp", &odd_path, "true"];
+        let results: Vec<_> = [
             &["--seccomp", "/nonexistent/filter", "true"][..],
-            &["--seccomp", "/proc/self/stat", "true"],
+            &odd_args,
             &["--join", "net:/nonexistent/ns", "true"],
             &["--cgroup", "/nonexistent/cgroup", "true"],
             &["--cgroup", "/dev/null", "true"],
-        ] {
-            match parse_strs(args) {
+        ]
+        .into_iter()
+        .map(|args| (args, parse_strs(args)))
+        .collect();
+        let _ = std::fs::remove_file(&odd);
+        for (args, result) in results {
+            match result {
                 Err(Failure::Setup(msg)) => {
                     assert!(
                         msg.starts_with(&format!("{}: ", args[0])),
