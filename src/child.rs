@@ -14,6 +14,7 @@
 use core::cell::Cell;
 use core::convert::Infallible;
 use core::ffi::c_void;
+use core::mem::MaybeUninit;
 
 use linux_raw_sys::errno;
 use linux_raw_sys::general as g;
@@ -21,7 +22,7 @@ use linux_raw_sys::prctl as pr;
 
 use crate::error::Step;
 use crate::plan::Plan;
-use crate::sys::{self, Errno, KernelSigaction};
+use crate::sys::{self, Envp, Errno, KernelSigaction};
 
 /// Size of a failure report: step (u32), errno (i32), detail (u32).
 pub(crate) const REPORT_LEN: usize = 12;
@@ -40,6 +41,8 @@ pub(crate) struct FdMove {
 /// Per-spawn data the child reads, in the parent's frame.
 pub(crate) struct ChildCtx<'a> {
     pub plan: &'a Plan,
+    /// The environment to exec with.
+    pub envp: Envp<'a>,
     /// The plan's fd mappings with this spawn's pipe fds filled in.
     pub fd_moves: &'a [FdMove],
     /// Write end of the report pipe (close-on-exec).
@@ -328,9 +331,24 @@ fn setup_and_exec(
         pivot_root(new_root).map_err(at(Step::PivotRoot, 0))?;
     }
 
-    // 8. Resources, still with the caller's privileges.
+    // 8. Resources, still with the caller's privileges. A lower NOFILE
+    // would starve the fd shuffle (step 14) of free numbers: raise now
+    // what is raised, lower after the fds are in place (lowering needs no
+    // privilege, so dropping ids in between does not matter).
+    let mut nofile_after_fds = None;
     for &(resource, soft, hard) in &plan.rlimits {
-        sys::prlimit(resource, soft, hard).map_err(at(Step::Rlimit, resource))?;
+        let (soft_now, hard_now) = if resource == g::RLIMIT_NOFILE {
+            let (cur_soft, cur_hard) =
+                sys::prlimit_get(resource).map_err(at(Step::Rlimit, resource))?;
+            let now = (soft.max(cur_soft), hard.max(cur_hard));
+            if now != (soft, hard) {
+                nofile_after_fds = Some((soft, hard));
+            }
+            now
+        } else {
+            (soft, hard)
+        };
+        sys::prlimit(resource, soft_now, hard_now).map_err(at(Step::Rlimit, resource))?;
     }
     if let Some(persona) = plan.personality {
         sys::personality(persona).map_err(at(Step::Personality, persona))?;
@@ -458,6 +476,9 @@ fn setup_and_exec(
     if plan.close_other_fds {
         close_other_fds(&plan.keep_fds, *report_fd).map_err(at(Step::CloseFds, 0))?;
     }
+    if let Some((soft, hard)) = nofile_after_fds {
+        sys::prlimit(g::RLIMIT_NOFILE, soft, hard).map_err(at(Step::Rlimit, g::RLIMIT_NOFILE))?;
+    }
 
     // 15. Controlling terminal, with the fds in their final places.
     if let Some(fd) = plan.controlling_tty {
@@ -481,7 +502,7 @@ fn setup_and_exec(
     }
 
     // 19. exec.
-    Err(exec(plan))
+    Err(exec(plan, ctx.envp))
 }
 
 /// Makes `new_root` the root: bind it onto itself (pivot_root wants a mount
@@ -702,17 +723,16 @@ fn close_gaps(
 /// (ANCHORS trap 10).
 fn close_listed_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
     let dir = sys::open(c"/proc/self/fd", sys::O_RDONLY_DIRECTORY_CLOEXEC)?;
-    let mut buf = [0u8; 2048];
+    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
     loop {
-        let n = match sys::getdents64(dir, &mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
+        let mut records = match sys::getdents64(dir, &mut buf) {
+            Ok([]) => break,
+            Ok(filled) => filled,
             Err(errno) => {
                 let _ = sys::close(dir);
                 return Err(errno);
             }
         };
-        let mut records = buf.get(..n).unwrap_or(&[]);
         // linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name\0
         while let Some(reclen) = records.get(16..18) {
             let reclen = usize::from(u16::from_ne_bytes([
@@ -758,7 +778,7 @@ fn parse_fd(name: &[u8]) -> Option<i32> {
 
 /// Runs the program: each prepared path in turn, with execvpe's rules.
 /// Returns only on failure.
-fn exec(plan: &Plan) -> Failure {
+fn exec(plan: &Plan, envp: Envp<'_>) -> Failure {
     // ENOENT-like errors move on to the next PATH entry; EACCES is
     // remembered and reported if nothing else works; anything else (ENOEXEC,
     // E2BIG, ETXTBSY, ...) stops the search.
@@ -770,7 +790,7 @@ fn exec(plan: &Plan) -> Failure {
     let mut denied: Option<Failure> = None;
     let mut index = 0u32;
     for path in &plan.exec_paths {
-        let errno = sys::execve(path, &plan.argv, &plan.envp) as u32;
+        let errno = sys::execve(path, &plan.argv, envp) as u32;
         let failure = Failure {
             step: Step::Exec,
             errno: errno as Errno,

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 
 use crate::child_handle::{Child, ExitStatus, Output};
-use crate::prepare::{DefaultStdio, prepare};
+use crate::prepare::{DefaultStdio, EnvCapture, prepare};
 use crate::spawn::Prepared;
 use crate::stdio::Stdio;
 use crate::{
@@ -659,6 +659,13 @@ impl Command {
     /// candidates, fd plan). The `Prepared` owns copies of the fds given
     /// with [`fd`]/[`Stdio::from`], so the command may be dropped.
     ///
+    /// The child's environment is fixed here: changes this process makes to
+    /// its own environment later (`std::env::set_var`) do not reach a
+    /// `Prepared`'s children. [`spawn`](Command::spawn), [`status`] and
+    /// [`output`] instead pass this process's environment as it is at the
+    /// spawn, as std does, without copying it when the command does not
+    /// change it.
+    ///
     /// ```
     /// use clonexec::Command;
     /// let prepared = Command::new("true").prepare().unwrap();
@@ -668,13 +675,17 @@ impl Command {
     /// ```
     ///
     /// [`fd`]: Command::fd
+    /// [`status`]: Command::status
+    /// [`output`]: Command::output
     pub fn prepare(&self) -> Result<Prepared, Error> {
-        prepare(self, [DefaultStdio::Inherit; 3]).map(Prepared::new)
+        prepare(self, [DefaultStdio::Inherit; 3], EnvCapture::AtPrepare).map(Prepared::new)
     }
 
     /// Starts the program and returns its handle.
     pub fn spawn(&mut self) -> Result<Child, Error> {
-        self.prepare()?.spawn()
+        prepare(self, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
+            .map(Prepared::new)?
+            .spawn()
     }
 
     /// Runs the program to completion with inherited stdio and returns its
@@ -688,7 +699,7 @@ impl Command {
     /// with std.
     pub fn output(&mut self) -> Result<Output, Error> {
         let defaults = [DefaultStdio::Null, DefaultStdio::Piped, DefaultStdio::Piped];
-        Prepared::new(prepare(self, defaults)?)
+        Prepared::new(prepare(self, defaults, EnvCapture::AtSpawn)?)
             .spawn()?
             .wait_with_output()
     }

@@ -57,7 +57,8 @@ pub(crate) struct Plan {
     /// Whether `exec_paths` come from a PATH search.
     pub searched_path: bool,
     pub argv: CStrArray,
-    pub envp: CStrArray,
+    /// `None`: the parent's environment at the spawn (`EnvCapture::AtSpawn`).
+    pub envp: Option<CStrArray>,
     pub cwd: Option<CString>,
     /// Which stdio streams get a fresh pipe at each spawn.
     pub piped: [bool; 3],

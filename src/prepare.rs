@@ -14,7 +14,7 @@ use crate::mount::MountKind;
 use crate::plan::{Credentials, FdMapping, FdSource, IdMaps, MountPlan, Plan};
 use crate::seccomp::MAX_INSTRUCTIONS;
 use crate::stdio::StdioKind;
-use crate::sys::CStrArray;
+use crate::sys::CStrArrayBuilder;
 use crate::{Capability, Error, IdMap, Namespaces};
 use linux_raw_sys::general as g;
 
@@ -34,58 +34,88 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 
 const STREAM_NAMES: [&str; 3] = ["stdin", "stdout", "stderr"];
 
+/// When the child's environment is read, if the command does not change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EnvCapture {
+    /// Copied now, for a [`Prepared`](crate::Prepared) that is spawned later,
+    /// maybe many times: each child gets the environment of `prepare()`.
+    AtPrepare,
+    /// Passed as the parent's `environ` at the spawn (std's behaviour), for
+    /// `Command::spawn` and friends, which spawn right after preparing.
+    AtSpawn,
+}
+
 /// Validates `cmd` and lowers it into a [`Plan`].
-pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan, Error> {
+pub(crate) fn prepare(
+    cmd: &Command,
+    defaults: [DefaultStdio; 3],
+    env_capture: EnvCapture,
+) -> Result<Plan, Error> {
     let program = String::from_utf8_lossy(&cmd.program).into_owned();
     let invalid = |message: String| Error::invalid(&program, message);
     let c_string = |bytes: &[u8], what: &dyn Fn() -> String| {
         CString::new(bytes).map_err(|_| invalid(format!("{} contains a NUL byte", what())))
     };
 
-    // argv
-    let mut argv = Vec::with_capacity(cmd.args.len() + 1);
-    argv.push(c_string(
-        cmd.arg0.as_deref().unwrap_or(&cmd.program),
-        &|| {
-            String::from(if cmd.arg0.is_some() {
+    // argv, in one buffer.
+    let arg0 = cmd.arg0.as_deref().unwrap_or(&cmd.program);
+    let argv_len = cmd.args.iter().map(|a| a.len() + 1).sum::<usize>() + arg0.len() + 1;
+    let mut argv = CStrArrayBuilder::with_capacity(argv_len);
+    argv.push(&[arg0]).map_err(|_| {
+        invalid(format!(
+            "{} contains a NUL byte",
+            if cmd.arg0.is_some() {
                 "arg0"
             } else {
                 "the program name"
-            })
-        },
-    )?);
+            }
+        ))
+    })?;
     for (i, arg) in cmd.args.iter().enumerate() {
-        argv.push(c_string(arg, &|| format!("argument {}", i + 1))?);
+        argv.push(&[arg])
+            .map_err(|_| invalid(format!("argument {} contains a NUL byte", i + 1)))?;
     }
 
-    // envp
-    let env = environment(cmd);
-    let mut envp = Vec::with_capacity(env.len());
-    for (key, value) in &env {
-        let shown = String::from_utf8_lossy(key);
-        if key.is_empty() || key.contains(&b'=') {
-            return Err(invalid(format!(
-                "environment variable name {shown:?} is empty or contains '='"
-            )));
+    // envp: the parent's own at spawn time when nothing changes it and the
+    // caller spawns right away (no copy at all), else built here.
+    let inherit_env = cfg!(feature = "std")
+        && env_capture == EnvCapture::AtSpawn
+        && !cmd.env_clear
+        && cmd.env_changes.is_empty();
+    let (envp, path_var) = if inherit_env {
+        (None, inherited_path())
+    } else {
+        let env = environment(cmd);
+        let env_len = env.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut envp = CStrArrayBuilder::with_capacity(env_len);
+        for (key, value) in &env {
+            if key.is_empty() || key.contains(&b'=') {
+                return Err(invalid(format!(
+                    "environment variable name {:?} is empty or contains '='",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            envp.push(&[key, b"=", value]).map_err(|_| {
+                invalid(format!(
+                    "environment variable {:?} contains a NUL byte",
+                    String::from_utf8_lossy(key)
+                ))
+            })?;
         }
-        let mut entry = Vec::with_capacity(key.len() + value.len() + 1);
-        entry.extend_from_slice(key);
-        entry.push(b'=');
-        entry.extend_from_slice(value);
-        envp.push(c_string(&entry, &|| {
-            format!("environment variable {shown:?}")
-        })?);
-    }
+        let path = env.into_iter().find(|(k, _)| k == b"PATH").map(|(_, v)| v);
+        (Some(envp.finish()), path)
+    };
 
     // The program: one path, or the PATH candidates of the child's
     // environment.
-    c_string(&cmd.program, &|| String::from("the program name"))?;
+    if cmd.program.contains(&0) {
+        return Err(invalid(String::from(
+            "the program name contains a NUL byte",
+        )));
+    }
     let searched_path = !cmd.program.is_empty() && !cmd.program.contains(&b'/');
     let exec_paths = if searched_path {
-        let path = env
-            .iter()
-            .find(|(k, _)| k == b"PATH")
-            .map_or(DEFAULT_PATH, |(_, v)| v.as_slice());
+        let path = path_var.as_deref().unwrap_or(DEFAULT_PATH);
         path.split(|&b| b == b':')
             .map(|dir| {
                 let dir = if dir.is_empty() { b".".as_slice() } else { dir };
@@ -371,8 +401,8 @@ pub(crate) fn prepare(cmd: &Command, defaults: [DefaultStdio; 3]) -> Result<Plan
         program: program.into(),
         exec_paths,
         searched_path,
-        argv: CStrArray::new(argv),
-        envp: CStrArray::new(envp),
+        argv: argv.finish(),
+        envp,
         cwd,
         piped,
         fd_mappings,
@@ -487,6 +517,19 @@ fn environment(cmd: &Command) -> Vec<(Vec<u8>, Vec<u8>)> {
         }
     }
     env
+}
+
+/// The parent's `PATH`, for the PATH search of a child that inherits the
+/// environment.
+#[cfg(feature = "std")]
+fn inherited_path() -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStringExt;
+    std::env::var_os("PATH").map(|path| path.into_vec())
+}
+
+#[cfg(not(feature = "std"))]
+fn inherited_path() -> Option<Vec<u8>> {
+    None
 }
 
 /// The parent's current environment (std's view, so `set_var` counts).

@@ -15,6 +15,7 @@ use crate::child::{ChildCtx, FdMove};
 use crate::child_handle::Child;
 use crate::clone::{self, CloneOptions, LaunchFailure, Report};
 use crate::plan::{FdSource, IdMaps, Plan};
+use crate::sys::Envp;
 use crate::{Capability, Error, IdMap, Signal, Step};
 
 /// A validated, lowered [`Command`](crate::Command), ready to be spawned any
@@ -91,6 +92,14 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     let new_pid_ns = plan.clone_namespaces & u64::from(linux_raw_sys::general::CLONE_NEWPID) != 0;
     let mut ctx = ChildCtx {
         plan,
+        envp: match &plan.envp {
+            Some(array) => Envp::of(array),
+            #[cfg(feature = "std")]
+            None => Envp::parent(),
+            // Not made without std: prepare() builds every environment.
+            #[cfg(not(feature = "std"))]
+            None => Envp::EMPTY,
+        },
         fd_moves: &fd_moves,
         report_fd: -1,
         // In a new PID namespace our pid is invisible: getppid() gives 0.
@@ -145,15 +154,8 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         Err(LaunchFailure::Stack(errno)) => {
             return Err(os_error(Step::Stack, errno, "mmap() of the child's stack"));
         }
-        Err(LaunchFailure::Clone(errno)) => {
-            let needs_clone3 = plan.cgroup.is_some()
-                || plan.clone_namespaces & u64::from(linux_raw_sys::general::CLONE_NEWTIME) != 0;
-            let context = if errno == linux_raw_sys::errno::ENOSYS as i32 && needs_clone3 {
-                "clone3() (needed for cgroup() and Namespaces::TIME)"
-            } else {
-                "clone3()"
-            };
-            return Err(os_error(Step::Clone, errno, context));
+        Err(LaunchFailure::Clone { syscall, errno }) => {
+            return Err(os_error(Step::Clone, errno, syscall));
         }
         Err(LaunchFailure::Report { pid, errno }) => {
             // The child's state is unknown: stop it rather than leave it

@@ -204,3 +204,46 @@ fn from_std_copies_program_args_env_and_cwd() {
         "{removed} was removed in the std Command"
     );
 }
+
+/// The child's environment, exactly and in order: what `cat
+/// /proc/self/environ` was exec'd with.
+fn child_environ(cmd: &mut Command) -> Vec<u8> {
+    stdout_of(cmd.args(["/proc/self/environ"]))
+}
+
+/// This process's environment as std sees it, in the same format.
+fn own_environ() -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, value) in std::env::vars_os() {
+        out.extend_from_slice(key.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(value.as_bytes());
+        out.push(0);
+    }
+    out
+}
+
+/// Waits for a child spawned with piped stdout and returns what it wrote.
+fn stdout_of_child(mut child: clonexec::Child) -> Vec<u8> {
+    let mut seen = Vec::new();
+    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut seen).unwrap();
+    assert!(child.wait().unwrap().success());
+    seen
+}
+
+/// Without changes the child gets this process's environment byte for
+/// byte and in order, whether it is passed at the spawn (`output`, `spawn`)
+/// or copied by `prepare()`.
+#[test]
+fn unchanged_environment_is_passed_exactly() {
+    let expected = own_environ();
+    assert!(!expected.is_empty());
+    assert_eq!(child_environ(&mut Command::new("cat")), expected);
+    let mut cmd = Command::new("cat");
+    cmd.args(["/proc/self/environ"])
+        .stdout(clonexec::Stdio::piped());
+    assert_eq!(stdout_of_child(cmd.spawn().unwrap()), expected);
+    let prepared = cmd.prepare().unwrap();
+    assert_eq!(stdout_of_child(prepared.spawn().unwrap()), expected);
+    assert_eq!(stdout_of_child(prepared.spawn().unwrap()), expected);
+}

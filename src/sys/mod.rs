@@ -34,9 +34,11 @@ compile_error!("clonexec supports x86_64, aarch64, riscv64 and x86 Linux");
 
 mod cstr_array;
 
-pub(crate) use cstr_array::CStrArray;
+pub(crate) use cstr_array::{CStrArray, CStrArrayBuilder};
 
-use core::ffi::CStr;
+use core::ffi::{CStr, c_char};
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use linux_raw_sys::general as g;
 
 // i386 kept the 16-bit uid/gid calls under the old names; the 32-bit ones
@@ -338,19 +340,64 @@ pub(crate) fn open(path: &CStr, flags: u32) -> SysResult<i32> {
 pub(crate) const O_RDONLY_DIRECTORY_CLOEXEC: u32 = g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC;
 
 /// `getdents64(fd, buf)`: fills `buf` with `linux_dirent64` records.
+///
+/// Takes an uninitialized buffer (zeroing one would be a `memset` call in
+/// the child) and returns the initialized prefix the kernel filled.
 #[inline]
-pub(crate) fn getdents64(fd: i32, buf: &mut [u8]) -> SysResult<usize> {
+pub(crate) fn getdents64(fd: i32, buf: &mut [MaybeUninit<u8>]) -> SysResult<&[u8]> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    unsafe { syscall!(g::__NR_getdents64, fd, buf.as_mut_ptr(), buf.len()) }
+    let n = unsafe { syscall!(g::__NR_getdents64, fd, buf.as_mut_ptr(), buf.len()) }?;
+    let n = n.min(buf.len());
+    // SAFETY: the kernel initialized the first `n` bytes (n <= buf.len()),
+    // and MaybeUninit<u8> has u8's layout.
+    Ok(unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) })
+}
+
+/// The environment a child execs with: a prepared array, or the parent's
+/// `environ` as it is at the spawn.
+///
+/// Invariant: the pointer is null or a NULL-terminated array of pointers to
+/// NUL-terminated strings, alive for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct Envp<'a>(*const *const c_char, PhantomData<&'a CStrArray>);
+
+impl<'a> Envp<'a> {
+    /// No environment at all.
+    #[cfg(not(feature = "std"))]
+    pub(crate) const EMPTY: Envp<'static> = Envp(core::ptr::null(), PhantomData);
+
+    /// A prepared environment.
+    pub(crate) fn of(array: &'a CStrArray) -> Self {
+        Envp(array.as_ptr(), PhantomData)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Envp<'static> {
+    /// The parent's environment, read from libc's `environ` now, as std's
+    /// `Command` does when the environment is not changed.
+    pub(crate) fn parent() -> Self {
+        unsafe extern "C" {
+            static environ: *const *const c_char;
+        }
+        // SAFETY: reading the pointer is a plain load of a libc global.
+        // libc keeps `environ` (null or NULL-terminated, see the invariant)
+        // valid until setenv/putenv/unsetenv change it, and std makes
+        // `set_var`/`remove_var` unsafe precisely because they must not run
+        // while any other thread reads the environment, as a spawning child
+        // does (std's own posix_spawn path reads `environ` the same way).
+        Envp(unsafe { environ }, PhantomData)
+    }
 }
 
 /// `execve(path, argv, envp)`; returns only on failure.
 #[inline]
-pub(crate) fn execve(path: &CStr, argv: &CStrArray, envp: &CStrArray) -> Errno {
-    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are
-    // NULL-terminated arrays of pointers to NUL-terminated strings that live
-    // as long as the arrays (CStrArray's invariant).
-    match unsafe { syscall!(g::__NR_execve, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) } {
+pub(crate) fn execve(path: &CStr, argv: &CStrArray, envp: Envp<'_>) -> Errno {
+    // SAFETY: `path` is NUL-terminated; `argv` is a NULL-terminated array of
+    // pointers to NUL-terminated strings that live as long as it
+    // (CStrArray's invariant); `envp` is one too, or null, which Linux takes
+    // as an empty environment (Envp's invariant).
+    match unsafe { syscall!(g::__NR_execve, path.as_ptr(), argv.as_ptr(), envp.0) } {
         Ok(_) => 0,
         Err(e) => e,
     }
@@ -382,6 +429,27 @@ pub(crate) fn prlimit(resource: u32, soft: u64, hard: u64) -> SysResult<()> {
         )
     }
     .map(drop)
+}
+
+/// `prlimit64(0, resource, NULL, &old)`: the current `(soft, hard)` limits.
+#[inline]
+pub(crate) fn prlimit_get(resource: u32) -> SysResult<(u64, u64)> {
+    let mut old = g::rlimit64 {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: the new-limit pointer is null; `old` is a live, writable
+    // rlimit64 the kernel fills in.
+    unsafe {
+        syscall!(
+            g::__NR_prlimit64,
+            0,
+            resource,
+            0,
+            &mut old as *mut g::rlimit64
+        )
+    }?;
+    Ok((old.rlim_cur, old.rlim_max))
 }
 
 /// `personality(persona)`.
