@@ -50,11 +50,14 @@ unsafe extern "C" {
     ) -> isize;
 }
 
-/// Usable size of the child's stack. The child routine is flat and keeps at
-/// most a 4 KiB getdents buffer on it; debug builds have large frames (the
-/// `unshare` crate crashed with 4 KiB, glibc wanted 32 KiB of slack: ANCHORS
-/// trap 6). Untouched pages cost nothing (`MAP_NORESERVE`, demand-faulted).
-pub(crate) const STACK_SIZE: usize = 256 * 1024;
+/// Usable size of the child's stack. Measured by `tests/stack_usage.rs`
+/// (fill with a pattern, spawn every attribute, find the deepest write):
+/// 2.5 KiB in release and 5 KiB in debug builds for the heaviest child,
+/// 2.5 KiB for the program half of a pid-1 init's split stack. 64 KiB keeps
+/// six times the debug need in each half (the `unshare` crate crashed with
+/// 4 KiB, glibc wanted 32 KiB of slack: ANCHORS trap 6). Untouched pages
+/// cost nothing (`MAP_NORESERVE`, demand-faulted).
+pub(crate) const STACK_SIZE: usize = 64 * 1024;
 
 /// An anonymous mapping with a `PROT_NONE` guard page at its low end.
 struct Stack {
@@ -218,7 +221,13 @@ impl core::fmt::Debug for ChildStack {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LaunchFailure<E> {
     Stack(Errno),
-    Clone(Errno),
+    /// No child exists (any child that was started has been reaped):
+    /// `syscall`, named as error messages show it (`"clone3()"`,
+    /// `"clone()"`, ...), failed with `errno`.
+    Clone {
+        syscall: &'static str,
+        errno: Errno,
+    },
     /// Reading the report failed; the child's state is unknown, its stack
     /// was deliberately leaked.
     Report {
@@ -235,6 +244,18 @@ pub(crate) enum LaunchFailure<E> {
 
 /// 0: not tried yet, 1: clone3 works, 2: clone3 is missing (ENOSYS).
 static CLONE3: AtomicU8 = AtomicU8::new(0);
+
+/// `CLONE_PIDFD` with the legacy `clone`: 0: not tried yet, 1: works,
+/// 2: refused with EINVAL while the same clone without it worked (qemu-user
+/// does this); the pidfd then comes from `pidfd_open`.
+static CLONE_PIDFD_LEGACY: AtomicU8 = AtomicU8::new(0);
+
+/// A failed system call of the clone step, as [`LaunchFailure::Clone`]
+/// reports it.
+struct CloneFailed {
+    syscall: &'static str,
+    errno: Errno,
+}
 
 /// Set once a vfork child's write to its context was seen by the parent:
 /// memory really is shared, so a vfork child can report through it.
@@ -282,8 +303,12 @@ pub(crate) fn launch<E>(
     // It inherits the full mask and sets the final one just before exec.
     let full = !0u64;
     let mut parent_mask = 0u64;
-    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&full), Some(&mut parent_mask))
-        .map_err(LaunchFailure::Clone)?;
+    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&full), Some(&mut parent_mask)).map_err(
+        |errno| LaunchFailure::Clone {
+            syscall: "rt_sigprocmask()",
+            errno,
+        },
+    )?;
     ctx.parent_mask = parent_mask;
     ctx.program_stack_top = stack.middle() as usize;
 
@@ -296,16 +321,47 @@ pub(crate) fn launch<E>(
     let pid = match result {
         Ok(pid) => pid,
         // No child exists: the stack is free to go.
-        Err(errno) => {
+        Err(CloneFailed { syscall, errno }) => {
             stack.recycle();
-            return Err(LaunchFailure::Clone(errno));
+            return Err(LaunchFailure::Clone { syscall, errno });
         }
     };
-    let pidfd = (opts.pidfd && pidfd >= 0).then(|| {
+    let pidfd = if !opts.pidfd {
+        None
+    } else if pidfd >= 0 {
         // SAFETY: the kernel just created this fd for us (CLONE_PIDFD) and
         // nothing else owns it.
-        unsafe { OwnedFd::from_raw_fd(pidfd) }
-    });
+        Some(unsafe { OwnedFd::from_raw_fd(pidfd) })
+    } else {
+        // `clone` refused CLONE_PIDFD and the child was started without it.
+        // It is our unreaped child (a zombie at worst, even after a vfork
+        // child's exec and exit), so `pid` still names it.
+        match rustix::process::Pid::from_raw(pid)
+            .ok_or(errno::ESRCH as Errno)
+            .and_then(|p| {
+                rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty())
+                    .map_err(|e| e.raw_os_error())
+            }) {
+            Ok(fd) => Some(fd),
+            Err(errno) => {
+                // Without the pidfd that was asked for, give the child up.
+                let _ = sys::kill(pid, g::SIGKILL as i32);
+                if let Some(read) = &report_read
+                    && let Err(errno) = read_report(read)
+                {
+                    core::mem::forget(stack);
+                    return Err(LaunchFailure::Report { pid, errno });
+                }
+                reap(pid);
+                // Reaped: nothing runs on the stack any more.
+                stack.recycle();
+                return Err(LaunchFailure::Clone {
+                    syscall: "pidfd_open()",
+                    errno,
+                });
+            }
+        }
+    };
 
     if let Err(error) = after_clone(pid) {
         let _ = sys::kill(pid, g::SIGKILL as i32);
@@ -352,13 +408,27 @@ pub(crate) fn launch<E>(
     })
 }
 
+/// Waits for our child `pid` to end (it was killed) and reaps it.
+fn reap(pid: i32) {
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return;
+    };
+    while let Err(rustix::io::Errno::INTR) =
+        rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+    {}
+}
+
 /// Issues `clone3` (or `clone` where clone3 is missing). Returns the pid.
+///
+/// With `opts.pidfd`, `*pidfd` receives the child's pidfd, except where
+/// `clone` refused `CLONE_PIDFD` (qemu-user): the child is then started
+/// without it and `*pidfd` stays negative.
 fn clone_child(
     ctx: &mut ChildCtx<'_>,
     opts: &CloneOptions,
     stack: &Stack,
     pidfd: &mut i32,
-) -> Result<i32, Errno> {
+) -> Result<i32, CloneFailed> {
     let mut flags = u64::from(g::CLONE_VM);
     if opts.vfork {
         flags |= u64::from(g::CLONE_VFORK);
@@ -373,6 +443,8 @@ fn clone_child(
         0
     };
 
+    // What clone3 answered when it could not be used.
+    let mut clone3_errno = errno::ENOSYS as Errno;
     if CLONE3.load(Ordering::Relaxed) != 2 {
         // The kernel resets every handler that is not SIG_IGN (5.5+), which
         // saves the child up to 128 rt_sigaction calls.
@@ -424,8 +496,16 @@ fn clone_child(
                 }
                 // Container seccomp profiles may answer EPERM for clone3
                 // (ANCHORS trap 8): try clone once before giving up.
-                e if e == -(errno::EPERM as isize) => break,
-                e => return Err(e.wrapping_neg() as Errno),
+                e if e == -(errno::EPERM as isize) => {
+                    clone3_errno = errno::EPERM as Errno;
+                    break;
+                }
+                e => {
+                    return Err(CloneFailed {
+                        syscall: "clone3()",
+                        errno: e.wrapping_neg() as Errno,
+                    });
+                }
             }
         }
     }
@@ -433,26 +513,55 @@ fn clone_child(
     if opts.cgroup.is_some() || opts.namespaces & u64::from(g::CLONE_NEWTIME) != 0 {
         // CLONE_INTO_CGROUP has no place in clone's flags, and
         // CLONE_NEWTIME's bit is part of clone's exit-signal byte.
-        return Err(errno::ENOSYS as Errno);
+        return Err(CloneFailed {
+            syscall: "clone3() (needed for cgroup() and Namespaces::TIME)",
+            errno: clone3_errno,
+        });
     }
     ctx.handlers_cleared = false;
-    let ctx_ptr = &raw const *ctx;
-    let legacy_flags = flags | u64::from(g::SIGCHLD);
-    // SAFETY: as for clone3; `pidfd` is a live i32 the kernel writes the
-    // pidfd into (CLONE_PIDFD uses the parent_tid slot with clone).
-    let ret = unsafe {
-        clonexec_v0_clone(
-            legacy_flags as usize,
-            stack.top(),
-            pidfd,
-            child_entry,
-            ctx_ptr.cast(),
-        )
-    };
-    if ret >= 0 {
-        Ok(ret as i32)
-    } else {
-        Err(ret.wrapping_neg() as Errno)
+    let pidfd_flag = u64::from(g::CLONE_PIDFD);
+    let mut legacy_flags = flags | u64::from(g::SIGCHLD);
+    if CLONE_PIDFD_LEGACY.load(Ordering::Relaxed) == 2 {
+        legacy_flags &= !pidfd_flag;
+    }
+    loop {
+        let ctx_ptr = &raw const *ctx;
+        // SAFETY: as for clone3; `pidfd` is a live i32 the kernel writes the
+        // pidfd into (CLONE_PIDFD uses the parent_tid slot with clone;
+        // without CLONE_PIDFD/CLONE_PARENT_SETTID it is not written).
+        let ret = unsafe {
+            clonexec_v0_clone(
+                legacy_flags as usize,
+                stack.top(),
+                &raw mut *pidfd,
+                child_entry,
+                ctx_ptr.cast(),
+            )
+        };
+        match ret {
+            pid if pid >= 0 => {
+                if opts.pidfd {
+                    let refused = legacy_flags & pidfd_flag == 0;
+                    CLONE_PIDFD_LEGACY.store(if refused { 2 } else { 1 }, Ordering::Relaxed);
+                }
+                return Ok(pid as i32);
+            }
+            // qemu-user refuses CLONE_PIDFD with clone (no child was
+            // created): retry once without it; `launch` then opens the
+            // pidfd with pidfd_open.
+            e if e == -(errno::EINVAL as isize)
+                && legacy_flags & pidfd_flag != 0
+                && CLONE_PIDFD_LEGACY.load(Ordering::Relaxed) != 1 =>
+            {
+                legacy_flags &= !pidfd_flag;
+            }
+            e => {
+                return Err(CloneFailed {
+                    syscall: "clone()",
+                    errno: e.wrapping_neg() as Errno,
+                });
+            }
+        }
     }
 }
 
@@ -536,5 +645,46 @@ pub(crate) unsafe fn vfork_on(
         Ok(ret as i32)
     } else {
         Err(ret.wrapping_neg() as Errno)
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use rustix::fd::AsRawFd;
+
+    /// The path qemu-user takes (no clone3, `clone` refusing CLONE_PIDFD),
+    /// forced on the real kernel: the pidfd comes from `pidfd_open`. No
+    /// other unit test spawns, so setting the flags affects only this one.
+    #[test]
+    fn pidfd_comes_from_pidfd_open_when_clone_refuses_clone_pidfd() {
+        CLONE3.store(2, Ordering::Relaxed);
+        CLONE_PIDFD_LEGACY.store(2, Ordering::Relaxed);
+
+        let mut child = crate::Command::new("sh")
+            .args(["-c", "exit 7"])
+            .create_pidfd(true)
+            .spawn()
+            .expect("spawn sh");
+        let pidfd = child.pidfd().expect("a pidfd was asked for");
+        let fdinfo = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
+            .expect("read fdinfo");
+        let pid_line = format!("Pid:\t{}", child.id());
+        assert!(fdinfo.lines().any(|l| l == pid_line), "{fdinfo}");
+        assert_eq!(child.wait().expect("wait").code(), Some(7));
+
+        // A vfork child whose exec failed has exited when clone returns:
+        // pidfd_open still finds it (an unreaped zombie), so the spawn
+        // fails at the exec, not at pidfd_open.
+        let err = crate::Command::new("/nonexistent/clonexec-test")
+            .create_pidfd(true)
+            .spawn()
+            .unwrap_err();
+        assert_eq!(err.step(), Some(crate::Step::Exec), "{err}");
+
+        assert_eq!(CLONE_PIDFD_LEGACY.load(Ordering::Relaxed), 2);
+        CLONE3.store(0, Ordering::Relaxed);
+        CLONE_PIDFD_LEGACY.store(0, Ordering::Relaxed);
     }
 }

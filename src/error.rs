@@ -17,7 +17,9 @@ pub enum Step {
     Stack = 1,
     /// Creating the report pipe or a stdio pipe (parent side).
     Pipe = 2,
-    /// `clone3`/`clone` (parent side).
+    /// `clone3`/`clone` (parent side), and the `pidfd_open` that stands in
+    /// for a `CLONE_PIDFD` that `clone` refused (qemu-user). The error's
+    /// message names the call that failed.
     Clone = 3,
     /// Writing `/proc/PID/setgroups` (parent side).
     SetgroupsPolicy = 4,

@@ -3,6 +3,7 @@
 //! that the parent is left alone, and the checks `prepare()` makes.
 
 mod attr_support;
+mod common;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -216,6 +217,12 @@ fn fd_target_above_the_childs_nofile_limit_refused() {
 /// lowered, so that this process keeps its own).
 #[test]
 fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
+    if common::skip_under_qemu(
+        "fd_target_allowed_by_the_childs_raised_nofile_limit",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     let hard = own_limit(libc::RLIMIT_NOFILE).1;
     if hard < 1000 {
         eprintln!(
@@ -372,6 +379,12 @@ fn oom_score_adj_with_user_namespace_refused_or_contained() {
 /// vfork child of the init, so its oom_score_adj stays its own.
 #[test]
 fn oom_score_adj_with_pid1_init_stays_in_child() {
+    if common::skip_under_qemu(
+        "oom_score_adj_with_pid1_init_stays_in_child",
+        "needs user and PID namespaces and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses them (EINVAL)",
+    ) {
+        return;
+    }
     if !require_root("oom_score_adj_with_pid1_init_stays_in_child") {
         return;
     }

@@ -1,5 +1,7 @@
 //! lock_mounts(true): mounts made before it cannot be undone one by one.
 
+mod common;
+
 use clonexec::{Command, Mount, Namespaces};
 
 fn is_root() -> bool {
@@ -39,6 +41,12 @@ fn child_can_unmount(dir: &TempDir, lock: bool) -> bool {
 
 #[test]
 fn lock_mounts_keeps_the_program_from_unmounting() {
+    if common::skip_under_qemu(
+        "lock_mounts_keeps_the_program_from_unmounting",
+        "needs a mount namespace, and clone refuses CLONE_NEW* flags (EINVAL)",
+    ) {
+        return;
+    }
     if !is_root() {
         eprintln!("skipping lock_mounts_keeps_the_program_from_unmounting: needs root to mount");
         return;
@@ -58,6 +66,12 @@ fn lock_mounts_keeps_the_program_from_unmounting() {
 
 #[test]
 fn lock_mounts_maps_only_the_childs_ids() {
+    if common::skip_under_qemu(
+        "lock_mounts_maps_only_the_childs_ids",
+        "needs a mount namespace, and clone refuses CLONE_NEW* flags (EINVAL)",
+    ) {
+        return;
+    }
     if !is_root() {
         eprintln!("skipping lock_mounts_maps_only_the_childs_ids: needs root to mount");
         return;

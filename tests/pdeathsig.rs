@@ -126,12 +126,24 @@ fn assert_killed_by(pid: i32, signal: i32) {
 
 #[test]
 fn pdeathsig_fires_when_the_spawning_process_dies() {
+    if common::skip_under_qemu(
+        "pdeathsig_fires_when_the_spawning_process_dies",
+        "needs PR_SET_CHILD_SUBREAPER (refused) and re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary)",
+    ) {
+        return;
+    }
     let pid = run_helper("term");
     assert_killed_by(pid, libc::SIGTERM);
 }
 
 #[test]
 fn pdeathsig_survives_a_uid_change() {
+    if common::skip_under_qemu(
+        "pdeathsig_survives_a_uid_change",
+        "needs PR_SET_CHILD_SUBREAPER (refused) and re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary)",
+    ) {
+        return;
+    }
     if common::skip_unless_root("pdeathsig_survives_a_uid_change") {
         return;
     }
@@ -143,6 +155,12 @@ fn pdeathsig_survives_a_uid_change() {
 
 #[test]
 fn without_pdeathsig_the_orphan_survives() {
+    if common::skip_under_qemu(
+        "without_pdeathsig_the_orphan_survives",
+        "needs PR_SET_CHILD_SUBREAPER (refused) and re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary)",
+    ) {
+        return;
+    }
     // Control: proves the mechanism above can tell a killed grandchild
     // from a surviving one.
     let pid = run_helper("none");

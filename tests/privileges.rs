@@ -20,6 +20,7 @@
 //! F(effective) is set.
 
 mod attr_support;
+mod common;
 
 use attr_support::*;
 use clonexec::{
@@ -363,6 +364,12 @@ fn root_exec_regrants_bounding_set_without_noroot() {
 /// securebits line; the helper shows them with PR_GET_SECUREBITS.
 #[test]
 fn noroot_securebits_root_to_root() {
+    if common::skip_under_qemu(
+        "noroot_securebits_root_to_root",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     const NAME: &str = "noroot_securebits_root_to_root";
     let wanted = [Capability::CHOWN, Capability::KILL, Capability::NET_RAW];
     if !require_root(NAME)
@@ -432,6 +439,12 @@ fn noroot_securebits_root_to_root() {
 /// capability are installed. Exec clears KEEP_CAPS but not its lock.
 #[test]
 fn keep_caps_locked_root_to_nobody() {
+    if common::skip_under_qemu(
+        "keep_caps_locked_root_to_nobody",
+        "runs a copy of this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     const NAME: &str = "keep_caps_locked_root_to_nobody";
     if !require_root(NAME)
         || !parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
@@ -475,6 +488,12 @@ fn keep_caps_locked_root_to_nobody() {
 /// Without `securebits()`, the child has the caller's securebits.
 #[test]
 fn securebits_default_is_inherited() {
+    if common::skip_under_qemu(
+        "securebits_default_is_inherited",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     let out = stdout_of(&mut helper_command(HELPER_TEST, HELPER_ENV, "securebits"));
     // KEEP_CAPS (bit 4) is cleared by exec.
     let expected = own_securebits() & !(SecureBits::KEEP_CAPS.bits() as i32);
@@ -485,6 +504,12 @@ fn securebits_default_is_inherited() {
 /// itself is cleared by exec, its lock is not).
 #[test]
 fn securebits_locks_visible_after_exec() {
+    if common::skip_under_qemu(
+        "securebits_locks_visible_after_exec",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     const NAME: &str = "securebits_locks_visible_after_exec";
     if !require_root(NAME) || !parent_has(NAME, &[Capability::SETPCAP]) {
         return;
@@ -878,6 +903,12 @@ mod seccomp {
 
 #[test]
 fn new_session_keyring_differs_from_inherited() {
+    if common::skip_under_qemu(
+        "new_session_keyring_differs_from_inherited",
+        "re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary), and keyctl is not implemented (ENOSYS)",
+    ) {
+        return;
+    }
     let id = |new: bool| {
         let out =
             stdout_of(helper_command(HELPER_TEST, HELPER_ENV, "keyring").new_session_keyring(new));
@@ -912,6 +943,12 @@ fn new_session_keyring_differs_from_inherited() {
 /// it: the child can add a key to it.
 #[test]
 fn new_session_keyring_usable_after_uid_change() {
+    if common::skip_under_qemu(
+        "new_session_keyring_usable_after_uid_change",
+        "keyctl is not implemented (ENOSYS), and the helper is a copy of this test binary (ENOEXEC for a foreign-architecture binary)",
+    ) {
+        return;
+    }
     if !require_root("new_session_keyring_usable_after_uid_change") {
         return;
     }

@@ -8,6 +8,7 @@
 //! also when an assertion fails.
 
 mod attr_support;
+mod common;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -180,7 +181,10 @@ fn reset_ignored_signals_resets_them() {
     let _lock = serialize();
     let _ign = Disposition::new(libc::SIGUSR2, libc::SIG_IGN);
     let status = child_status(Command::new("cat").reset_ignored_signals(true));
-    assert_eq!(status_hex(&status, "SigIgn"), 0, "{status}");
+    // qemu-user keeps the host's signal 32 ignored for itself, and no guest
+    // signal number reaches it, so the child (a host program) inherits that.
+    let unreachable = if common::under_qemu() { 1 << 31 } else { 0 };
+    assert_eq!(status_hex(&status, "SigIgn") & !unreachable, 0, "{status}");
     assert_eq!(status_hex(&status, "SigCgt"), 0, "{status}");
     assert_eq!(
         handler_of(libc::SIGUSR2),
@@ -225,6 +229,12 @@ impl Drop for Tracee {
 /// before running any of it); after PTRACE_DETACH it runs to completion.
 #[test]
 fn ptrace_traceme_stops_at_exec() {
+    if common::skip_under_qemu(
+        "ptrace_traceme_stops_at_exec",
+        "ptrace is not implemented (ENOSYS)",
+    ) {
+        return;
+    }
     let _lock = serialize();
     let mut child = Command::new("true").ptrace_traceme(true).spawn().unwrap();
     let pid = child.id() as i32;

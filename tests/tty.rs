@@ -10,6 +10,7 @@
 //! terminal, and the helper spawns the child under test.
 
 mod attr_support;
+mod common;
 
 use std::os::fd::{AsFd, OwnedFd};
 
@@ -181,6 +182,12 @@ fn controlling_tty_on_non_tty_fails_at_its_step() {
 /// Step::ControllingTty.
 #[test]
 fn controlling_tty_does_not_steal() {
+    if common::skip_under_qemu(
+        "controlling_tty_does_not_steal",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     let pty = Pty::open();
     let out = run_helper(&pty, "steal");
     assert_eq!(
@@ -215,6 +222,12 @@ fn controlling_tty_refused_without_setsid() {
 /// pgrp == tpgid == the child's pid, in the helper's session.
 #[test]
 fn foreground_makes_child_group_foreground() {
+    if common::skip_under_qemu(
+        "foreground_makes_child_group_foreground",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     let pty = Pty::open();
     let out = run_helper(&pty, "foreground");
     let child = num(&out, "CHILD_PID");
@@ -230,6 +243,12 @@ fn foreground_makes_child_group_foreground() {
 /// the helper's group, which stays in the foreground.
 #[test]
 fn helper_child_without_foreground() {
+    if common::skip_under_qemu(
+        "helper_child_without_foreground",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     let pty = Pty::open();
     let out = run_helper(&pty, "plain");
     let helper = num(&out, "HELPER_PID");
@@ -260,6 +279,12 @@ fn foreground_on_foreign_tty_fails_at_its_step() {
 /// it with no_controlling_tty(true): tty_nr 0, same session.
 #[test]
 fn no_controlling_tty_detaches() {
+    if common::skip_under_qemu(
+        "no_controlling_tty_detaches",
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
     let pty = Pty::open();
     let out = run_helper(&pty, "notty");
     assert_eq!(num(&out, "CHILD_TTY"), 0, "{out}");

@@ -334,6 +334,21 @@ pub fn target_ids() -> (u32, u32, Option<Vec<u32>>) {
 /// The ambient capability of the `CapsPdeathsig` set.
 const AMBIENT_CAP: u32 = 10; // CAP_NET_BIND_SERVICE
 
+/// `setgroups`, `setresgid` and `setresuid` with 32-bit ids: on i386 the
+/// plain numbers are the old 16-bit calls.
+#[cfg(target_arch = "x86")]
+const SYS_SETGROUPS: c_long = libc::SYS_setgroups32;
+#[cfg(target_arch = "x86")]
+const SYS_SETRESGID: c_long = libc::SYS_setresgid32;
+#[cfg(target_arch = "x86")]
+const SYS_SETRESUID: c_long = libc::SYS_setresuid32;
+#[cfg(not(target_arch = "x86"))]
+const SYS_SETGROUPS: c_long = libc::SYS_setgroups;
+#[cfg(not(target_arch = "x86"))]
+const SYS_SETRESGID: c_long = libc::SYS_setresgid;
+#[cfg(not(target_arch = "x86"))]
+const SYS_SETRESUID: c_long = libc::SYS_setresuid;
+
 fn clonexec_command(attrs: Attrs, program: &CStr, ops: &ChildOps) -> clonexec::Command {
     let mut cmd = clonexec::Command::new(program);
     match attrs {
@@ -480,19 +495,21 @@ impl ChildOps {
         // SAFETY (whole body): raw syscalls with valid pointers into `self`.
         unsafe {
             if let Some(groups) = &self.groups
-                && libc::syscall(libc::SYS_setgroups, groups.len() as c_long, groups.as_ptr()) != 0
+                && libc::syscall(SYS_SETGROUPS, groups.len() as c_long, groups.as_ptr()) != 0
             {
                 return false;
             }
             if let Some(gid) = self.gid {
-                let gid = c_long::from(gid);
-                if libc::syscall(libc::SYS_setresgid, gid, gid, gid) != 0 {
+                // `as`: c_long is 32 bits wide on i686; the kernel reads
+                // the same 32 bits.
+                let gid = gid as c_long;
+                if libc::syscall(SYS_SETRESGID, gid, gid, gid) != 0 {
                     return false;
                 }
             }
             if let Some(uid) = self.uid {
-                let uid = c_long::from(uid);
-                if libc::syscall(libc::SYS_setresuid, uid, uid, uid) != 0 {
+                let uid = uid as c_long;
+                if libc::syscall(SYS_SETRESUID, uid, uid, uid) != 0 {
                     return false;
                 }
             }
@@ -508,7 +525,7 @@ impl ChildOps {
                     libc::SYS_prctl,
                     c_long::from(libc::PR_CAP_AMBIENT),
                     c_long::from(libc::PR_CAP_AMBIENT_RAISE),
-                    c_long::from(AMBIENT_CAP),
+                    AMBIENT_CAP as c_long,
                     0 as c_long,
                     0 as c_long,
                 ) != 0
@@ -531,9 +548,9 @@ impl ChildOps {
             if let Some((from, flags)) = self.close_from
                 && libc::syscall(
                     libc::SYS_close_range,
-                    c_long::from(from),
-                    c_long::from(u32::MAX),
-                    c_long::from(flags),
+                    from as c_long,
+                    u32::MAX as c_long,
+                    flags as c_long,
                 ) != 0
             {
                 return false;

@@ -25,6 +25,24 @@ pub fn skip_unless_root(test: &str) -> bool {
     }
 }
 
+/// Whether the tests run under qemu-user: `.ci/cross.sh` sets
+/// `CLONEXEC_UNDER_QEMU=1` for its emulated targets.
+pub fn under_qemu() -> bool {
+    std::env::var_os("CLONEXEC_UNDER_QEMU").is_some_and(|v| v == "1")
+}
+
+/// Returns `true` (after saying why) when `test` needs real kernel
+/// behaviour that qemu-user cannot give: `why` names what is missing. Never
+/// skips outside qemu-user.
+pub fn skip_under_qemu(test: &str, why: &str) -> bool {
+    if under_qemu() {
+        eprintln!("skipping {test}: {why} (qemu-user)");
+        true
+    } else {
+        false
+    }
+}
+
 /// Takes a file-wide lock, ignoring poisoning (a failed test must not make
 /// the others fail).
 pub fn lock(mutex: &'static Mutex<()>) -> MutexGuard<'static, ()> {
@@ -99,6 +117,28 @@ pub fn open_fd_count() -> usize {
     fs::read_dir("/proc/self/fd")
         .expect("read /proc/self/fd")
         .count()
+}
+
+/// Asserts that no zombie child beyond `before` stays: other tests of the
+/// same binary spawn concurrently, and their children are zombies for a
+/// moment before they are waited for, so this waits up to 5 s for zombies
+/// that are not ours to go.
+pub fn assert_no_new_zombies(before: &[i32]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let new: Vec<i32> = zombie_children()
+            .into_iter()
+            .filter(|pid| !before.contains(pid))
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "zombies left behind: {new:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 /// The pids of this process's children that are zombies.

@@ -20,8 +20,10 @@ use crate::common::TempDir;
 /// flagged by `CLONEXEC_UNDER_QEMU=1` in .ci/cross.sh, refuses namespace
 /// clone flags and cannot exec the target's programs from a child).
 pub fn skip(test: &str) -> bool {
-    if std::env::var_os("CLONEXEC_UNDER_QEMU").is_some_and(|v| v == "1") {
-        eprintln!("skipping {test}: needs the real kernel, not qemu-user");
+    if crate::common::skip_under_qemu(
+        test,
+        "needs namespaces or a cgroup at clone: clone refuses CLONE_NEW* flags (EINVAL), clone3 is missing (ENOSYS)",
+    ) {
         return true;
     }
     crate::common::skip_unless_root(test)
