@@ -47,6 +47,9 @@ pub(crate) struct ChildCtx<'a> {
     pub fd_moves: &'a [FdMove],
     /// Write end of the report pipe (close-on-exec).
     pub report_fd: i32,
+    /// Non-zero when the child shares the parent's fd table (`CLONE_FILES`):
+    /// the lowest fd it does not need, where its own copy of the table ends.
+    pub unshare_fds_from: u32,
     /// The parent's pid, for the parent-death re-check.
     pub parent_pid: i32,
     /// The parent's signal mask before the clone (set by `launch`).
@@ -113,6 +116,15 @@ fn report(ctx: &ChildCtx<'_>, report_fd: i32, failure: &Failure) -> ! {
 
 fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
     let plan = ctx.plan;
+
+    // 0. Cloned with CLONE_FILES (close_other_fds on the vfork path), we
+    // still use the parent's fd table: before touching any fd, take a table
+    // of our own holding only the fds below `unshare_fds_from` (every one we
+    // use is), so that the kernel copies a few fds, not all of the parent's.
+    if ctx.unshare_fds_from > 0 {
+        sys::close_range(ctx.unshare_fds_from, u32::MAX, sys::CLOSE_RANGE_UNSHARE)
+            .map_err(at(Step::CloseFds, ctx.unshare_fds_from))?;
+    }
 
     // 1. Signal dispositions. Handlers belong to the parent's code and must
     // not run in the child (ANCHORS trap 1); clone3's CLONE_CLEAR_SIGHAND

@@ -169,6 +169,12 @@ pub(crate) struct CloneOptions {
     /// The child keeps running on its stack after the report pipe's EOF
     /// (the pid-1 init): hand the stack to the caller instead of freeing it.
     pub keep_stack: bool,
+    /// `CLONE_FILES`: the child shares our fd table and unshares it first
+    /// thing, copying only the fds below `ChildCtx::unshare_fds_from`. Only
+    /// with `vfork` (nothing of ours may touch the table meanwhile) and
+    /// when [`can_share_fds`] says so. Dropped, with `unshare_fds_from`,
+    /// where `clone` refuses it (qemu-user).
+    pub share_fds: bool,
 }
 
 /// What the child reported through the pipe.
@@ -249,6 +255,28 @@ static CLONE3: AtomicU8 = AtomicU8::new(0);
 /// 2: refused with EINVAL while the same clone without it worked (qemu-user
 /// does this); the pidfd then comes from `pidfd_open`.
 static CLONE_PIDFD_LEGACY: AtomicU8 = AtomicU8::new(0);
+
+/// Whether a child may share our fd table until its first
+/// `close_range(CLOSE_RANGE_UNSHARE)`: 0: not probed yet, 1: yes, 2: no
+/// (no close_range before 5.9, a seccomp profile refusing it, or a `clone`
+/// that refuses `CLONE_FILES`).
+static SHARE_FDS: AtomicU8 = AtomicU8::new(0);
+
+/// Whether [`CloneOptions::share_fds`] may be used: the child must be able
+/// to unshare the table, or it would act on ours. Probed once with
+/// `close_range(~0, 0, 0)`, which only checks its arguments (EINVAL) where
+/// the call exists and is allowed.
+pub(crate) fn can_share_fds() -> bool {
+    match SHARE_FDS.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => {
+            let usable = sys::close_range(u32::MAX, 0, 0) == Err(errno::EINVAL as Errno);
+            SHARE_FDS.store(if usable { 1 } else { 2 }, Ordering::Relaxed);
+            usable
+        }
+    }
+}
 
 /// A failed system call of the clone step, as [`LaunchFailure::Clone`]
 /// reports it.
@@ -436,6 +464,10 @@ fn clone_child(
     if opts.pidfd {
         flags |= u64::from(g::CLONE_PIDFD);
     }
+    if opts.share_fds {
+        debug_assert!(opts.vfork && ctx.unshare_fds_from > 0);
+        flags |= u64::from(g::CLONE_FILES);
+    }
     flags |= opts.namespaces;
     let cgroup_flag = if opts.cgroup.is_some() {
         g::CLONE_INTO_CGROUP
@@ -520,6 +552,7 @@ fn clone_child(
     }
     ctx.handlers_cleared = false;
     let pidfd_flag = u64::from(g::CLONE_PIDFD);
+    let files_flag = u64::from(g::CLONE_FILES);
     let mut legacy_flags = flags | u64::from(g::SIGCHLD);
     if CLONE_PIDFD_LEGACY.load(Ordering::Relaxed) == 2 {
         legacy_flags &= !pidfd_flag;
@@ -545,6 +578,13 @@ fn clone_child(
                     CLONE_PIDFD_LEGACY.store(if refused { 2 } else { 1 }, Ordering::Relaxed);
                 }
                 return Ok(pid as i32);
+            }
+            // qemu-user refuses CLONE_FILES with clone (it forks): the
+            // child then has its own copy of the table from the start.
+            e if e == -(errno::EINVAL as isize) && legacy_flags & files_flag != 0 => {
+                legacy_flags &= !files_flag;
+                ctx.unshare_fds_from = 0;
+                SHARE_FDS.store(2, Ordering::Relaxed);
             }
             // qemu-user refuses CLONE_PIDFD with clone (no child was
             // created): retry once without it; `launch` then opens the

@@ -102,6 +102,7 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         },
         fd_moves: &fd_moves,
         report_fd: -1,
+        unshare_fds_from: 0,
         // In a new PID namespace our pid is invisible: getppid() gives 0.
         parent_pid: if new_pid_ns {
             0
@@ -117,13 +118,14 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         child_ran: Cell::new(false),
         shared_report: Cell::new((0, 0, 0)),
     };
-    let options = CloneOptions {
+    let mut options = CloneOptions {
         // The init never execs: vfork would keep us suspended until it exits.
         vfork: sync.is_none() && !plan.pid1_init,
         keep_stack: plan.pid1_init,
         pidfd: plan.create_pidfd,
         namespaces: plan.clone_namespaces,
         cgroup: plan.cgroup,
+        share_fds: false,
     };
     let report_pipe = if clone::needs_report_pipe(&options) {
         let (read, write) = pipe("pipe() for the report")?;
@@ -132,6 +134,22 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     } else {
         None
     };
+    // With close_other_fds, copying our whole fd table at clone would cost
+    // what we have open (ANCHORS: spawn cost must not grow with the
+    // parent): share it, and have the child copy only the fds below the
+    // highest one it uses (its step 0).
+    if plan.close_other_fds && options.vfork && clone::can_share_fds() {
+        let highest = plan
+            .owned_fds
+            .iter()
+            .map(AsRawFd::as_raw_fd)
+            .chain(fd_moves.iter().map(|m| m.src.get()))
+            .chain([ctx.report_fd, 2])
+            .max()
+            .unwrap_or(2);
+        ctx.unshare_fds_from = highest as u32 + 1;
+        options.share_fds = true;
+    }
 
     let guard = (plan.credentials.any() || plan.ambient_caps != 0).then(DumpableGuard::enter);
     let launched = clone::launch(&mut ctx, &options, report_pipe, |pid| {

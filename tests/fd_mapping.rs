@@ -345,3 +345,58 @@ fn fcntl_ok(fd: i32) -> bool {
     // SAFETY: F_GETFD takes no pointer.
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
 }
+
+/// `close_other_fds` shares our fd table with the child until the child
+/// takes its own copy (of the fds it needs only). Whatever happens in the
+/// child — exec, or a step failing after the copy — none of our fds may be
+/// closed or replaced, and the child still sees only what it was given.
+#[test]
+fn close_other_fds_never_touches_the_parents_fds() {
+    let _lock = common::lock(&LOCK);
+    // Many inheritable fds, then the mapped pipe above them, so the copies
+    // prepare() makes are high too.
+    let many: Vec<OwnedFd> = (0..300).flat_map(|_| inheritable_fds(1)).collect();
+    let (reader, writer) = pipe();
+    let before: Vec<(i32, u64)> = many
+        .iter()
+        .map(AsRawFd::as_raw_fd)
+        .chain([0, 1, 2, reader.as_raw_fd(), writer.as_raw_fd()])
+        .map(|fd| (fd, fd_inode(fd)))
+        .collect();
+    let still_open = |when: &str| {
+        for &(fd, ino) in &before {
+            assert!(fcntl_ok(fd), "{when}: our fd {fd} was closed");
+            assert_eq!(fd_inode(fd), ino, "{when}: our fd {fd} was replaced");
+        }
+    };
+
+    let mut cmd = Command::new("sh");
+    cmd.fd(5, writer.try_clone().unwrap()).close_other_fds(true);
+    assert_eq!(child_fds(&mut cmd), [0, 1, 2, 5]);
+    still_open("after a child that exec'd");
+
+    let err = Command::new("true")
+        .fd(5, writer.try_clone().unwrap())
+        .current_dir("/nonexistent/dir")
+        .close_other_fds(true)
+        .spawn()
+        .unwrap_err();
+    assert_eq!(err.step(), Some(clonexec::Step::Chdir), "{err}");
+    still_open("after a child that failed at chdir");
+
+    let err = Command::new("/nonexistent/program")
+        .fd(5, writer.try_clone().unwrap())
+        .close_other_fds(true)
+        .spawn()
+        .unwrap_err();
+    assert_eq!(err.step(), Some(clonexec::Step::Exec), "{err}");
+    still_open("after a child whose exec failed");
+
+    drop((many, reader, writer));
+}
+
+fn fd_inode(fd: i32) -> u64 {
+    std::fs::metadata(format!("/proc/self/fd/{fd}"))
+        .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+        .unwrap_or(0)
+}

@@ -316,6 +316,10 @@ pub(crate) fn dup3(old: i32, new: i32, flags: u32) -> SysResult<()> {
     unsafe { syscall!(g::__NR_dup3, old, new, flags) }.map(drop)
 }
 
+/// `close_range` flag: first unshare a shared fd table, copying only the
+/// fds below `first` when the range runs to the end (linux/close_range.h).
+pub(crate) const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+
 /// `close_range(first, last, flags)` (5.9+).
 #[inline]
 pub(crate) fn close_range(first: u32, last: u32, flags: u32) -> SysResult<()> {
