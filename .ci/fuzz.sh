@@ -24,6 +24,16 @@ cargo build --quiet --release --manifest-path probe/Cargo.toml --target-dir targ
 for target in prepare spawn; do
   echo "== fuzz $target (${seconds}s)"
   cargo +nightly fuzz build "$target"
+  # The inputs that once showed a bug must keep passing.
+  for input in regressions/"$target"-*; do
+    [ -e "$input" ] || continue
+    echo "-- regression $input"
+    cargo +nightly fuzz run "$target" "$input" >/dev/null 2>&1 || {
+      cargo +nightly fuzz run "$target" "$input" 2>&1 | tail -n 40
+      echo "fuzz target $target fails on $input again" >&2
+      exit 1
+    }
+  done
   # A scratch corpus, so CI runs start from the seeds alone and leave
   # nothing behind.
   corpus=$(mktemp -d)

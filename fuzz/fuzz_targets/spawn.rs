@@ -9,7 +9,9 @@
 //! compared with a model of what was asked. After each run the parent must
 //! have no new fd, no child left (running or zombie), the same signal
 //! dispositions, signal mask and dumpable flag, and a SIGUSR1 handler that
-//! still runs.
+//! still runs; and the child must not have called the allocator (a global
+//! allocator here counts calls made under another pid: the child shares our
+//! memory).
 #![no_main]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,7 +21,8 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 use arbitrary::{Arbitrary, Unstructured};
 use clonexec::{Capability, Command, Namespaces, Resource, SigSet, Signal, Stdio, Step};
@@ -893,7 +896,53 @@ fn after_checks(before: &ParentState) {
     );
 }
 
+/// Counts allocator calls made by a process other than this one: the child
+/// shares our memory (CLONE_VM), so if it allocated, it would run this very
+/// allocator with its own pid (the kernel's, not libc's cached one). Every
+/// spawn must leave the count at zero (the child routine never allocates).
+struct ChildAllocDetector;
+
+/// This process's pid once `fuzz_target!` has run (0 before).
+static OWN_PID: AtomicI32 = AtomicI32::new(0);
+static CHILD_ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+fn note_alloc() {
+    let own = OWN_PID.load(Ordering::Relaxed);
+    // SAFETY: getpid takes no arguments and cannot fail.
+    if own != 0 && unsafe { libc::syscall(libc::SYS_getpid) } as i32 != own {
+        CHILD_ALLOCS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged.
+unsafe impl GlobalAlloc for ChildAllocDetector {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_alloc();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_alloc();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_alloc();
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note_alloc();
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: ChildAllocDetector = ChildAllocDetector;
+
 fuzz_target!(|data: &[u8]| {
+    OWN_PID.store(std::process::id() as i32, Ordering::Relaxed);
     let w = world();
     let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
@@ -904,4 +953,9 @@ fuzz_target!(|data: &[u8]| {
     let fds_before = parent_fds().len();
     check(&input, w);
     assert_eq!(fds_before, parent_fds().len(), "fd leak");
+    assert_eq!(
+        CHILD_ALLOCS.load(Ordering::Relaxed),
+        0,
+        "the child routine allocated"
+    );
 });
