@@ -158,20 +158,19 @@ pub(crate) fn prepare(
         }
         targets.push(*child_fd);
     }
-    // The child places its fds after its own rlimits are set: check
-    // against the NOFILE soft limit it will have.
-    let limit = cmd
-        .rlimits
-        .iter()
-        .find(|(r, _, _)| *r == crate::Resource::NOFILE)
-        .map_or_else(fd_limit, |(_, soft, _)| *soft);
-    if let Some(&too_high) = targets
-        .iter()
-        .find(|&&t| u64::try_from(t).unwrap_or(0) >= limit)
-    {
-        return Err(invalid(format!(
-            "fd target {too_high} is not below the child's open-file limit (RLIMIT_NOFILE {limit})"
-        )));
+    // Check against the NOFILE soft limit the child will have (no system
+    // call when there is no target to check).
+    if let Some(&highest) = targets.iter().max() {
+        let limit = cmd
+            .rlimits
+            .iter()
+            .find(|(r, _, _)| *r == crate::Resource::NOFILE)
+            .map_or_else(fd_limit, |(_, soft, _)| *soft);
+        if u64::try_from(highest).unwrap_or(0) >= limit {
+            return Err(invalid(format!(
+                "fd target {highest} is not below the child's open-file limit (RLIMIT_NOFILE {limit})"
+            )));
+        }
     }
 
     let mut null_fd: Option<i32> = None;
