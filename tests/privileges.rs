@@ -23,16 +23,13 @@ mod attr_support;
 mod common;
 
 use attr_support::*;
-use clonexec::{
-    CapMask, CapSet, Capability, Command, SeccompFlags, SecureBits, SigSet, SockFilter, Step,
-};
+use clonexec::{CapMask, CapSet, Capability, Command, SecureBits, SockFilter, Step};
 
 const HELPER_ENV: &str = "CLONEXEC_PRIVILEGES_HELPER";
 const HELPER_TEST: &str = "privileges_helper";
 
 const NOBODY: u32 = 65534;
 const EPERM: i32 = 1;
-const EACCES: i32 = 13;
 
 /// The five capability masks of a `/proc/PID/status` text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -628,6 +625,9 @@ fn no_new_privs_shown_in_status() {
 #[cfg(target_arch = "x86_64")]
 mod seccomp {
     use super::*;
+    use clonexec::{SeccompFlags, SigSet};
+
+    const EACCES: i32 = 13;
 
     const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
     const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K

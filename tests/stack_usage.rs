@@ -221,13 +221,17 @@ fn supervise() -> ((usize, usize), Vec<u8>) {
         )
     };
     assert_eq!(rc, 0, "NOTIF_RECV: {}", std::io::Error::last_os_error());
-    assert_eq!(notif.data.nr, libc::SYS_execve as i32);
+    // The casts are needed where libc's constants are wider (x86_64).
+    #[allow(clippy::unnecessary_cast)]
+    let execve_nr = libc::SYS_execve as i32;
+    assert_eq!(notif.data.nr, execve_nr);
 
     // The child sits at the start of execve: its stack is still ours.
     // Measure without panicking (the child must be released whatever
     // happens, or the spawning thread waits for ever).
     let measured = find_stack();
 
+    #[allow(clippy::unnecessary_cast)]
     let resp = libc::seccomp_notif_resp {
         id: notif.id,
         val: 0,
