@@ -476,17 +476,19 @@ fn setup_and_exec(
 
     // 14. fds: keep the report pipe above every target (ANCHORS trap 7),
     // shuffle in two passes, then close the rest if asked.
-    if (!ctx.fd_moves.is_empty() || plan.close_other_fds)
-        && *report_fd >= 0
-        && *report_fd <= plan.max_target
-    {
-        let above = plan.max_target.wrapping_add(1) as usize;
-        *report_fd = sys::fcntl(*report_fd, sys::F_DUPFD_CLOEXEC, above)
-            .map_err(at(Step::FdMapping, *report_fd as u32))? as i32;
+    // The program's fd (Command::from_fd) likewise.
+    let mut program_fd = plan.program_fd.unwrap_or(-1);
+    for fd in [&mut *report_fd, &mut program_fd] {
+        if (!ctx.fd_moves.is_empty() || plan.close_other_fds) && *fd >= 0 && *fd <= plan.max_target
+        {
+            let above = plan.max_target.wrapping_add(1) as usize;
+            *fd = sys::fcntl(*fd, sys::F_DUPFD_CLOEXEC, above)
+                .map_err(at(Step::FdMapping, *fd as u32))? as i32;
+        }
     }
     shuffle_fds(ctx.fd_moves, plan.max_target)?;
     if plan.close_other_fds {
-        close_other_fds(&plan.keep_fds, *report_fd).map_err(at(Step::CloseFds, 0))?;
+        close_other_fds(&plan.keep_fds, [*report_fd, program_fd]).map_err(at(Step::CloseFds, 0))?;
     }
     if let Some((soft, hard)) = nofile_after_fds {
         sys::prlimit(g::RLIMIT_NOFILE, soft, hard).map_err(at(Step::Rlimit, g::RLIMIT_NOFILE))?;
@@ -514,7 +516,7 @@ fn setup_and_exec(
     }
 
     // 19. exec.
-    Err(exec(plan, ctx.envp))
+    Err(exec(plan, ctx.envp, program_fd))
 }
 
 /// Makes `new_root` the root: bind it onto itself (pivot_root wants a mount
@@ -684,26 +686,30 @@ fn shuffle_fds(moves: &[FdMove], max_target: i32) -> Result<(), Failure> {
 }
 
 /// Closes every fd except `keep` (sorted) and the report pipe.
-fn close_other_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
-    match close_gaps(keep, report_fd, |first, last| {
-        sys::close_range(first, last, 0)
-    }) {
+fn close_other_fds(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
+    match close_gaps(keep, extra, |first, last| sys::close_range(first, last, 0)) {
         // close_range arrived in 5.9: scan /proc/self/fd instead.
-        Err(errno) if errno as u32 == errno::ENOSYS => close_listed_fds(keep, report_fd),
+        Err(errno) if errno as u32 == errno::ENOSYS => close_listed_fds(keep, extra),
         other => other,
     }
 }
 
 /// Calls `close(first, last)` for every maximal range of fds that is in
-/// neither `keep` (sorted) nor `report_fd` (-1: none), up to `u32::MAX`.
+/// neither `keep` (sorted) nor `extra` (the report pipe and the program's fd;
+/// -1: none), up to `u32::MAX`.
 fn close_gaps(
     keep: &[i32],
-    report_fd: i32,
+    extra: [i32; 2],
     mut close: impl FnMut(u32, u32) -> Result<(), Errno>,
 ) -> Result<(), Errno> {
-    let report = u32::try_from(report_fd).unwrap_or(0);
+    let [a, b] = extra;
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    let mut extras = [low, high]
+        .into_iter()
+        .filter(|&fd| fd >= 0)
+        .map(|fd| fd as u32)
+        .peekable();
     let mut next = 0u32; // lowest fd not yet kept or closed
-    let mut report_done = report_fd < 0;
     let mut keep_one = |fd: u32, next: &mut u32| -> Result<(), Errno> {
         if fd > *next {
             close(*next, fd.wrapping_sub(1))?;
@@ -715,14 +721,13 @@ fn close_gaps(
     };
     for &fd in keep {
         let fd = fd as u32;
-        if !report_done && report < fd {
-            keep_one(report, &mut next)?;
-            report_done = true;
+        while let Some(e) = extras.next_if(|&e| e < fd) {
+            keep_one(e, &mut next)?;
         }
         keep_one(fd, &mut next)?;
     }
-    if !report_done {
-        keep_one(report, &mut next)?;
+    for e in extras {
+        keep_one(e, &mut next)?;
     }
     if next != 0 {
         close(next, u32::MAX)?;
@@ -733,7 +738,7 @@ fn close_gaps(
 /// The pre-5.9 way: read `/proc/self/fd` with getdents64 into a stack
 /// buffer and close what is not kept. Never loops to RLIMIT_NOFILE
 /// (ANCHORS trap 10).
-fn close_listed_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
+fn close_listed_fds(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
     let dir = sys::open(c"/proc/self/fd", sys::O_RDONLY_DIRECTORY_CLOEXEC)?;
     let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
     loop {
@@ -754,7 +759,7 @@ fn close_listed_fds(keep: &[i32], report_fd: i32) -> Result<(), Errno> {
             let name = records.get(19..reclen).unwrap_or(&[]);
             if let Some(fd) = parse_fd(name)
                 && fd != dir
-                && fd != report_fd
+                && !extra.contains(&fd)
                 && !keep.contains(&fd)
             {
                 let _ = sys::close(fd);
@@ -788,9 +793,16 @@ fn parse_fd(name: &[u8]) -> Option<i32> {
     (digits > 0).then_some(value)
 }
 
-/// Runs the program: each prepared path in turn, with execvpe's rules.
-/// Returns only on failure.
-fn exec(plan: &Plan, envp: Envp<'_>) -> Failure {
+/// Runs the program: the file `program_fd` is open on (when >= 0), or each
+/// prepared path in turn, with execvpe's rules. Returns only on failure.
+fn exec(plan: &Plan, envp: Envp<'_>, program_fd: i32) -> Failure {
+    if program_fd >= 0 {
+        return Failure {
+            step: Step::Exec,
+            errno: sys::execveat_fd(program_fd, &plan.argv, envp),
+            detail: 0,
+        };
+    }
     // ENOENT-like errors move on to the next PATH entry; EACCES is
     // remembered and reported if nothing else works; anything else (ENOEXEC,
     // E2BIG, ETXTBSY, ...) stops the search.
@@ -830,8 +842,12 @@ mod tests {
     use alloc::vec::Vec;
 
     fn gaps(keep: &[i32], report: i32) -> Vec<(u32, u32)> {
+        gaps2(keep, [report, -1])
+    }
+
+    fn gaps2(keep: &[i32], extra: [i32; 2]) -> Vec<(u32, u32)> {
         let mut out = Vec::new();
-        close_gaps(keep, report, |a, b| {
+        close_gaps(keep, extra, |a, b| {
             out.push((a, b));
             Ok(())
         })
@@ -851,6 +867,17 @@ mod tests {
         // No report pipe (vfork with shared memory).
         assert_eq!(gaps(&[0, 1, 2], -1), [(3, u32::MAX)]);
         assert_eq!(gaps(&[0, 1, 2, 7], -1), [(3, 6), (8, u32::MAX)]);
+    }
+
+    #[test]
+    fn close_gaps_keeps_both_extra_fds_in_any_order() {
+        let expected = [(3, 4), (6, 8), (10, 11), (13, u32::MAX)];
+        assert_eq!(gaps2(&[0, 1, 2, 9], [5, 12]), expected);
+        assert_eq!(gaps2(&[0, 1, 2, 9], [12, 5]), expected);
+        assert_eq!(gaps2(&[0, 1, 2], [-1, 4]), [(3, 3), (5, u32::MAX)]);
+        assert_eq!(gaps2(&[0, 1, 2], [20, 21]), [(3, 19), (22, u32::MAX)]);
+        // An extra fd that is also kept changes nothing.
+        assert_eq!(gaps2(&[0, 1, 2, 5], [5, -1]), [(3, 4), (6, u32::MAX)]);
     }
 
     #[test]

@@ -34,6 +34,8 @@ use crate::{
 #[derive(Debug)]
 pub struct Command {
     pub(crate) program: Vec<u8>,
+    /// The file to run instead of a path ([`Command::from_fd`]).
+    pub(crate) program_fd: Option<OwnedFd>,
     pub(crate) arg0: Option<Vec<u8>>,
     pub(crate) args: Vec<Vec<u8>>,
     pub(crate) env_clear: bool,
@@ -102,6 +104,7 @@ impl Command {
     pub fn new(program: impl Arg) -> Command {
         Command {
             program: program.into_arg_bytes(),
+            program_fd: None,
             arg0: None,
             args: Vec::new(),
             env_clear: false,
@@ -153,6 +156,37 @@ impl Command {
             pid1_init: false,
             lock_mounts: false,
         }
+    }
+
+    /// A command running the file `fd` is open on, with
+    /// `execveat(fd, "", ..., AT_EMPTY_PATH)` (as `fexecve` does): no path
+    /// lookup, so the file run is the one that was opened, whatever happens
+    /// to its path meanwhile. The fd may be close-on-exec; the child keeps
+    /// it open until the exec, whatever [`close_other_fds`] and [`fd`]
+    /// mappings say.
+    ///
+    /// argv\[0\] is the path the fd was opened with, as
+    /// `/proc/self/fd/N` shows it when the command is made (else `fd N`),
+    /// unless [`arg0`] is set. A script (`#!`) run this way needs an fd
+    /// without close-on-exec, as the interpreter opens it again through
+    /// `/dev/fd/N`; with close-on-exec it fails with `ENOENT`.
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// let file = std::fs::File::open("/bin/sh").unwrap();
+    /// let out = Command::from_fd(file).args(["-c", "echo hi"]).output().unwrap();
+    /// assert_eq!(out.stdout, b"hi\n");
+    /// ```
+    ///
+    /// [`close_other_fds`]: Command::close_other_fds
+    /// [`fd`]: Command::fd
+    /// [`arg0`]: Command::arg0
+    pub fn from_fd(fd: impl Into<OwnedFd>) -> Command {
+        let fd = fd.into();
+        let name = fd_path(&fd);
+        let mut cmd = Command::new(name);
+        cmd.program_fd = Some(fd);
+        cmd
     }
 
     /// Adds an argument.
@@ -723,5 +757,18 @@ impl Command {
             new.current_dir(dir);
         }
         new
+    }
+}
+
+/// The path `fd` was opened with, from `/proc/self/fd/N`, or `fd N`.
+fn fd_path(fd: &OwnedFd) -> Vec<u8> {
+    use rustix::fd::AsRawFd;
+    let raw = fd.as_raw_fd();
+    let link = alloc::format!("/proc/self/fd/{raw}");
+    let mut buf = [0u8; 4096];
+    match rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_str(), &mut buf[..]) {
+        // A full buffer may be a truncated path.
+        Ok(n) if n > 0 && n < buf.len() => buf[..n].to_vec(),
+        _ => alloc::format!("fd {raw}").into_bytes(),
     }
 }

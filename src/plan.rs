@@ -52,6 +52,9 @@ impl Credentials {
 pub(crate) struct Plan {
     /// The program as the user named it, for error messages.
     pub program: Arc<str>,
+    /// The file to run with `execveat(AT_EMPTY_PATH)` (an fd of
+    /// `owned_fds`), instead of `exec_paths`.
+    pub program_fd: Option<i32>,
     /// Paths to try with `execve`, in order (one unless PATH is searched).
     pub exec_paths: Vec<CString>,
     /// Whether `exec_paths` come from a PATH search.

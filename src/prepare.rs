@@ -113,7 +113,8 @@ pub(crate) fn prepare(
             "the program name contains a NUL byte",
         )));
     }
-    let searched_path = !cmd.program.is_empty() && !cmd.program.contains(&b'/');
+    let searched_path =
+        cmd.program_fd.is_none() && !cmd.program.is_empty() && !cmd.program.contains(&b'/');
     let exec_paths = if searched_path {
         let path = path_var.as_deref().unwrap_or(DEFAULT_PATH);
         path.split(|&b| b == b':')
@@ -126,6 +127,8 @@ pub(crate) fn prepare(
                 c_string(&full, &|| String::from("a PATH entry"))
             })
             .collect::<Result<Vec<_>, _>>()?
+    } else if cmd.program_fd.is_some() {
+        Vec::new()
     } else {
         alloc::vec![CString::new(cmd.program.clone()).unwrap_or_default()]
     };
@@ -394,9 +397,15 @@ pub(crate) fn prepare(
         )?),
     };
 
+    let program_fd = match &cmd.program_fd {
+        None => None,
+        Some(fd) => Some(keep_copy(&program, fd, "the program's fd", &mut owned_fds)?),
+    };
+
     let namespaces = namespaces(cmd, &program, &mut owned_fds)?;
 
     Ok(Plan {
+        program_fd,
         program: program.into(),
         exec_paths,
         searched_path,

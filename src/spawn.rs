@@ -423,6 +423,12 @@ fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         Step::FdMapping => format!("placing child fd {detail}"),
         Step::CloseFds => String::from("closing the other fds"),
         Step::SignalMask => String::from("rt_sigprocmask()"),
+        Step::Exec if plan.program_fd.is_some() => {
+            format!(
+                "execveat({}, AT_EMPTY_PATH)",
+                quoted(plan.program.as_bytes())
+            )
+        }
         Step::Exec if plan.searched_path => String::from("execve"),
         Step::Exec => match plan.exec_paths.first() {
             Some(path) => format!("execve({})", quoted(path.to_bytes())),

@@ -407,6 +407,27 @@ pub(crate) fn execve(path: &CStr, argv: &CStrArray, envp: Envp<'_>) -> Errno {
     }
 }
 
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` is
+/// open on; returns only on failure.
+#[inline]
+pub(crate) fn execveat_fd(fd: i32, argv: &CStrArray, envp: Envp<'_>) -> Errno {
+    // SAFETY: as for `execve`; the path is the empty C string, which
+    // AT_EMPTY_PATH makes mean `fd` itself.
+    match unsafe {
+        syscall!(
+            g::__NR_execveat,
+            fd,
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.0,
+            g::AT_EMPTY_PATH
+        )
+    } {
+        Ok(_) => 0,
+        Err(e) => e,
+    }
+}
+
 /// `pidfd_send_signal(pidfd, sig, NULL, 0)` (5.1+).
 #[inline]
 pub(crate) fn pidfd_send_signal(pidfd: i32, sig: i32) -> SysResult<()> {

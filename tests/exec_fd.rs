@@ -1,0 +1,121 @@
+//! `Command::from_fd`: running the file an fd is open on
+//! (`execveat(AT_EMPTY_PATH)`), with what the child sees checked in
+//! `/proc/self`.
+
+mod common;
+
+use std::fs::File;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use clonexec::{Command, Step};
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The real path of a program, as `/proc/self/fd/N` will show it.
+fn real(program: &str) -> String {
+    std::fs::canonicalize(program)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn runs_the_file_the_fd_is_open_on() {
+    let file = File::open("/bin/sh").unwrap();
+    let out = stdout_of(Command::from_fd(file).args(["-c", "echo from fd"]));
+    assert_eq!(out, "from fd\n");
+}
+
+/// argv[0] defaults to the path the fd was opened with; `arg0` overrides
+/// it. (`cat /proc/self/cmdline` prints cat's own argv.)
+#[test]
+fn argv0_is_the_fds_path_unless_set() {
+    let cat = real("/bin/cat");
+    let out = stdout_of(Command::from_fd(File::open(&cat).unwrap()).arg("/proc/self/cmdline"));
+    assert_eq!(out, format!("{cat}\0/proc/self/cmdline\0"));
+    let out = stdout_of(
+        Command::from_fd(File::open(&cat).unwrap())
+            .arg0("my-cat")
+            .arg("/proc/self/cmdline"),
+    );
+    assert_eq!(out, "my-cat\0/proc/self/cmdline\0");
+}
+
+/// The file run is the one opened, not whatever its path names later.
+#[test]
+fn the_opened_file_runs_even_after_its_path_is_gone() {
+    let dir = common::TempDir::new("exec-fd");
+    let copy = dir.path().join("true-copy");
+    std::fs::copy(real("/bin/true"), &copy).unwrap();
+    let file = File::open(&copy).unwrap();
+    std::fs::remove_file(&copy).unwrap();
+    let status = Command::from_fd(file).status().unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// The fd survives the fd shuffle and close_other_fds until the exec, even
+/// when mappings target its number, and does not reach the program (it
+/// was close-on-exec).
+#[test]
+fn program_fd_survives_mappings_and_close_other_fds() {
+    let _lock = common::lock(&LOCK);
+    let sh = File::open("/bin/sh").unwrap();
+    let pipes: Vec<(File, File)> = (0..4).map(|_| common::pipe()).collect();
+    // prepare() copies, to the lowest free numbers in turn: /dev/null for
+    // stdin (output()), the 4 mapped pipes, then the program's fd, so that
+    // one lands on the 6th. Map the pipes to the 3rd to 6th: a target takes
+    // the program fd's number (and the mappings overlap their sources).
+    let free = common::lowest_free_fds(6);
+    let targets = &free[2..];
+    let mut cmd = Command::from_fd(sh);
+    let mut keep = Vec::new();
+    for (&t, (r, w)) in targets.iter().zip(pipes) {
+        keep.push(r);
+        cmd.fd(t, OwnedFd::from(w));
+    }
+    cmd.args(["-c", "ls -1 /proc/$$/fd; true"])
+        .close_other_fds(true);
+    let out = stdout_of(&mut cmd);
+    let mut seen: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
+    seen.sort_unstable();
+    let mut expected = vec![0, 1, 2];
+    expected.extend(targets);
+    expected.sort_unstable();
+    expected.dedup();
+    assert_eq!(seen, expected, "targets {targets:?}");
+}
+
+static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn a_file_that_cannot_run_fails_at_the_exec_step() {
+    let err = Command::from_fd(File::open("/etc/passwd").unwrap())
+        .spawn()
+        .unwrap_err();
+    assert_eq!(err.step(), Some(Step::Exec), "{err}");
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+    assert!(
+        err.to_string().contains("execveat(\"/etc/passwd\""),
+        "{err}"
+    );
+}
+
+/// A directory fd is refused by the kernel, not by prepare().
+#[test]
+fn a_directory_fd_fails_at_the_exec_step() {
+    let dir = File::open("/").unwrap();
+    let raw = dir.as_raw_fd();
+    let err = Command::from_fd(dir).spawn().unwrap_err();
+    assert_eq!(err.step(), Some(Step::Exec), "{err} (fd {raw})");
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+}
