@@ -13,7 +13,7 @@
 
 use core::cell::Cell;
 use core::convert::Infallible;
-use core::ffi::c_void;
+use core::ffi::{CStr, c_void};
 use core::mem::MaybeUninit;
 
 use linux_raw_sys::errno;
@@ -581,19 +581,7 @@ fn lock_mounts() -> Result<(), Errno> {
 
 /// Formats `"ID ID 1\n"` into `buf` without allocating.
 fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
-    let mut digits = [0u8; 10];
-    let mut n = id;
-    let mut len = 0usize;
-    loop {
-        if let Some(slot) = digits.get_mut(len) {
-            *slot = b'0'.wrapping_add((n % 10) as u8);
-        }
-        len = len.wrapping_add(1);
-        n /= 10;
-        if n == 0 || len >= digits.len() {
-            break;
-        }
-    }
+    let (digits, len) = decimal_digits(id);
     let mut pos = 0usize;
     let mut put = |byte: u8| {
         if let Some(slot) = buf.get_mut(pos) {
@@ -610,6 +598,44 @@ fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
     put(b'1');
     put(b'\n');
     buf.get(..pos).unwrap_or(&[])
+}
+
+/// The decimal digits of `n`, lowest first, and how many there are.
+fn decimal_digits(mut n: u32) -> ([u8; 10], usize) {
+    let mut digits = [0u8; 10];
+    let mut len = 0usize;
+    loop {
+        if let Some(slot) = digits.get_mut(len) {
+            *slot = b'0'.wrapping_add((n % 10) as u8);
+        }
+        len = len.wrapping_add(1);
+        n /= 10;
+        if n == 0 || len >= digits.len() {
+            break;
+        }
+    }
+    (digits, len)
+}
+
+/// `/proc/self/fd/N` as a C string in `buf`, without allocating.
+fn proc_fd_path(buf: &mut [u8; 32], fd: u32) -> &CStr {
+    let (digits, len) = decimal_digits(fd);
+    let prefix = b"/proc/self/fd/";
+    let mut pos = 0usize;
+    let mut put = |byte: u8| {
+        if let Some(slot) = buf.get_mut(pos) {
+            *slot = byte;
+        }
+        pos = pos.wrapping_add(1);
+    };
+    for &byte in prefix {
+        put(byte);
+    }
+    for i in (0..len).rev() {
+        put(digits.get(i).copied().unwrap_or(b'0'));
+    }
+    put(0);
+    CStr::from_bytes_until_nul(&buf[..]).unwrap_or(c"")
 }
 
 /// Whether the child's stdin, stdout or stderr (as they will be after the
@@ -797,9 +823,16 @@ fn parse_fd(name: &[u8]) -> Option<i32> {
 /// prepared path in turn, with execvpe's rules. Returns only on failure.
 fn exec(plan: &Plan, envp: Envp<'_>, program_fd: i32) -> Failure {
     if program_fd >= 0 {
+        let mut errno = sys::execveat_fd(program_fd, &plan.argv, envp);
+        if errno as u32 == errno::ENOSYS {
+            // No execveat (qemu-user; kernels before 3.19): exec the fd's
+            // /proc link, as glibc's fexecve does.
+            let mut buf = [0u8; 32];
+            errno = sys::execve(proc_fd_path(&mut buf, program_fd as u32), &plan.argv, envp);
+        }
         return Failure {
             step: Step::Exec,
-            errno: sys::execveat_fd(program_fd, &plan.argv, envp),
+            errno,
             detail: 0,
         };
     }
@@ -878,6 +911,17 @@ mod tests {
         assert_eq!(gaps2(&[0, 1, 2], [20, 21]), [(3, 19), (22, u32::MAX)]);
         // An extra fd that is also kept changes nothing.
         assert_eq!(gaps2(&[0, 1, 2, 5], [5, -1]), [(3, 4), (6, u32::MAX)]);
+    }
+
+    #[test]
+    fn proc_fd_path_formats_without_allocating() {
+        let mut buf = [0u8; 32];
+        assert_eq!(proc_fd_path(&mut buf, 0), c"/proc/self/fd/0");
+        assert_eq!(proc_fd_path(&mut buf, 1234), c"/proc/self/fd/1234");
+        assert_eq!(
+            proc_fd_path(&mut buf, u32::MAX),
+            c"/proc/self/fd/4294967295"
+        );
     }
 
     #[test]

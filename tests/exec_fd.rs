@@ -20,7 +20,16 @@ fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The real path of a program, as `/proc/self/fd/N` will show it.
+/// What `/proc/self/fd/N` shows for `file`: the default argv[0].
+fn fd_link(file: &File) -> String {
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The real path of a program.
 fn real(program: &str) -> String {
     std::fs::canonicalize(program)
         .unwrap()
@@ -40,8 +49,9 @@ fn runs_the_file_the_fd_is_open_on() {
 /// it. (`cat /proc/self/cmdline` prints cat's own argv.)
 #[test]
 fn argv0_is_the_fds_path_unless_set() {
-    let cat = real("/bin/cat");
-    let out = stdout_of(Command::from_fd(File::open(&cat).unwrap()).arg("/proc/self/cmdline"));
+    let file = File::open("/bin/cat").unwrap();
+    let cat = fd_link(&file);
+    let out = stdout_of(Command::from_fd(file).arg("/proc/self/cmdline"));
     assert_eq!(out, format!("{cat}\0/proc/self/cmdline\0"));
     let out = stdout_of(
         Command::from_fd(File::open(&cat).unwrap())
@@ -117,5 +127,46 @@ fn a_directory_fd_fails_at_the_exec_step() {
     let raw = dir.as_raw_fd();
     let err = Command::from_fd(dir).spawn().unwrap_err();
     assert_eq!(err.step(), Some(Step::Exec), "{err} (fd {raw})");
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+}
+
+/// Where execveat is missing (ENOSYS: qemu-user, kernels before 3.19), the
+/// child execs `/proc/self/fd/N` instead, as glibc's fexecve does. A
+/// seccomp filter answering ENOSYS for execveat makes the kernel here
+/// behave like those.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn without_execveat_the_fd_runs_through_its_proc_link() {
+    use clonexec::SockFilter;
+    const NR_EXECVEAT: u32 = 322;
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    let ins = |code: u16, jt: u8, jf: u8, k: u32| SockFilter { code, jt, jf, k };
+    let enosys_for_execveat = vec![
+        ins(0x20, 0, 0, 4), // load seccomp_data.arch
+        ins(0x15, 1, 0, AUDIT_ARCH_X86_64),
+        ins(0x06, 0, 0, 0x7fff_0000), // another ABI: allow
+        ins(0x20, 0, 0, 0),           // load seccomp_data.nr
+        ins(0x15, 0, 1, NR_EXECVEAT),
+        ins(0x06, 0, 0, 0x0005_0000 | libc::ENOSYS as u32), // ERRNO(ENOSYS)
+        ins(0x06, 0, 0, 0x7fff_0000),                       // allow
+    ];
+    let file = File::open("/bin/cat").unwrap();
+    let cat = fd_link(&file);
+    let out = stdout_of(
+        Command::from_fd(file)
+            .arg("/proc/self/cmdline")
+            .no_new_privs(true)
+            .seccomp_filter(enosys_for_execveat.clone()),
+    );
+    // argv is the one asked for, whatever path ran.
+    assert_eq!(out, format!("{cat}\0/proc/self/cmdline\0"));
+    // The control: the same filter on a directory fd still fails at exec,
+    // so the fallback did run (execve of /proc/self/fd/N of a directory).
+    let err = Command::from_fd(File::open("/").unwrap())
+        .no_new_privs(true)
+        .seccomp_filter(enosys_for_execveat)
+        .spawn()
+        .unwrap_err();
+    assert_eq!(err.step(), Some(Step::Exec), "{err}");
     assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
 }
