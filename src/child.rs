@@ -579,70 +579,74 @@ fn lock_mounts() -> Result<(), Errno> {
     write_file(c"/proc/self/gid_map", identity_map_line(&mut line, gid))
 }
 
-/// Formats `"ID ID 1\n"` into `buf` without allocating.
-fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
-    let (digits, len) = decimal_digits(id);
-    let mut pos = 0usize;
-    let mut put = |byte: u8| {
-        if let Some(slot) = buf.get_mut(pos) {
-            *slot = byte;
-        }
-        pos = pos.wrapping_add(1);
-    };
-    for _ in 0..2 {
-        for i in (0..len).rev() {
-            put(digits.get(i).copied().unwrap_or(b'0'));
-        }
-        put(b' ');
-    }
-    put(b'1');
-    put(b'\n');
-    buf.get(..pos).unwrap_or(&[])
+/// Appends bytes to a fixed buffer without allocating or panicking; what
+/// does not fit is dropped.
+struct ByteWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
 }
 
-/// The decimal digits of `n`, lowest first, and how many there are.
-fn decimal_digits(mut n: u32) -> ([u8; 10], usize) {
-    let mut digits = [0u8; 10];
-    let mut len = 0usize;
-    loop {
-        if let Some(slot) = digits.get_mut(len) {
-            *slot = b'0'.wrapping_add((n % 10) as u8);
-        }
-        len = len.wrapping_add(1);
-        n /= 10;
-        if n == 0 || len >= digits.len() {
-            break;
+impl<'a> ByteWriter<'a> {
+    fn new(buf: &'a mut [u8]) -> Self {
+        ByteWriter { buf, len: 0 }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = byte;
+                self.len = self.len.wrapping_add(1);
+            }
         }
     }
-    (digits, len)
+
+    /// `n` in decimal.
+    fn put_decimal(&mut self, mut n: u32) {
+        let mut digits = [0u8; 10]; // u32::MAX has 10
+        let mut first = digits.len();
+        loop {
+            first = first.wrapping_sub(1);
+            if let Some(slot) = digits.get_mut(first) {
+                *slot = b'0'.wrapping_add((n % 10) as u8);
+            }
+            n /= 10;
+            if n == 0 || first == 0 {
+                break;
+            }
+        }
+        self.put(digits.get(first..).unwrap_or(&[]));
+    }
+
+    fn written(self) -> &'a [u8] {
+        let buf: &'a [u8] = self.buf;
+        buf.get(..self.len).unwrap_or(&[])
+    }
+}
+
+/// Formats `"ID ID 1\n"` into `buf` without allocating.
+fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
+    let mut w = ByteWriter::new(buf);
+    w.put_decimal(id);
+    w.put(b" ");
+    w.put_decimal(id);
+    w.put(b" 1\n");
+    w.written()
 }
 
 /// `/proc/self/fd/N` as a C string in `buf`, without allocating.
 fn proc_fd_path(buf: &mut [u8; 32], fd: u32) -> &CStr {
-    let (digits, len) = decimal_digits(fd);
-    let prefix = b"/proc/self/fd/";
-    let mut pos = 0usize;
-    let mut put = |byte: u8| {
-        if let Some(slot) = buf.get_mut(pos) {
-            *slot = byte;
-        }
-        pos = pos.wrapping_add(1);
-    };
-    for &byte in prefix {
-        put(byte);
-    }
-    for i in (0..len).rev() {
-        put(digits.get(i).copied().unwrap_or(b'0'));
-    }
-    put(0);
-    // 14 prefix bytes + at most 10 digits + the NUL fit in 32.
-    match buf.get(..pos) {
-        // SAFETY: the slice is the prefix and the digits, none of them 0,
-        // then the 0 just written: exactly one NUL, at the end.
-        // (`CStr::from_bytes_until_nul` is an out-of-line call the compiler
-        // cannot prove free of unwinding, which no-panic.sh refuses.)
-        Some(bytes) => unsafe { CStr::from_bytes_with_nul_unchecked(bytes) },
-        None => c"",
+    let mut w = ByteWriter::new(buf);
+    w.put(b"/proc/self/fd/");
+    w.put_decimal(fd);
+    w.put(b"\0");
+    match w.written() {
+        // SAFETY: the bytes are the prefix and the digits, none of them 0,
+        // then the 0 just written (it fit: the slice ends with it), so
+        // exactly one NUL, at the end. (`CStr::from_bytes_until_nul` is an
+        // out-of-line call the compiler cannot prove free of unwinding,
+        // which no-panic.sh refuses.)
+        bytes @ [.., 0] => unsafe { CStr::from_bytes_with_nul_unchecked(bytes) },
+        _ => c"",
     }
 }
 

@@ -224,11 +224,10 @@ fn own_environ() -> Vec<u8> {
 }
 
 /// Waits for a child spawned with piped stdout and returns what it wrote.
-fn stdout_of_child(mut child: clonexec::Child) -> Vec<u8> {
-    let mut seen = Vec::new();
-    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut seen).unwrap();
-    assert!(child.wait().unwrap().success());
-    seen
+fn stdout_of_child(child: clonexec::Child) -> Vec<u8> {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    out.stdout
 }
 
 /// Without changes the child gets this process's environment byte for

@@ -4,21 +4,12 @@
 //! it changes this process's environment, which no other thread may read
 //! meanwhile.
 
-use std::io::Read;
-
 use clonexec::{Command, Stdio};
 
 fn child_sees(child: clonexec::Child) -> String {
-    let mut child = child;
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    out
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

@@ -2,23 +2,14 @@
 //! (`execveat(AT_EMPTY_PATH)`), with what the child sees checked in
 //! `/proc/self`.
 
+mod attr_support;
 mod common;
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use attr_support::stdout_of;
 use clonexec::{Command, Step};
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// What `/proc/self/fd/N` shows for `file`: the default argv[0].
 fn fd_link(file: &File) -> String {
