@@ -104,7 +104,12 @@ for t in $targets; do
         # One test at a time: qemu-user emulates our clone as a fork of the
         # whole (multi-threaded) emulator, which now and then deadlocks in
         # the forked child when other guest threads are busy.
-        aarch64-* | riscv64*) qemu=(env CLONEXEC_UNDER_QEMU=1 RUST_TEST_THREADS=1) ;;
+        # CLONEXEC_QEMU runs the target's executables that a test writes
+        # (the pid-1 init's image) from a child, which the kernel cannot.
+        aarch64-*) qemu=(env CLONEXEC_UNDER_QEMU=1 RUST_TEST_THREADS=1
+                         "CLONEXEC_QEMU=qemu-aarch64 -L /usr/aarch64-linux-gnu") ;;
+        riscv64*) qemu=(env CLONEXEC_UNDER_QEMU=1 RUST_TEST_THREADS=1
+                        "CLONEXEC_QEMU=qemu-riscv64 -L /usr/riscv64-linux-gnu") ;;
     esac
     out="$CARGO_TARGET_DIR/test-$t.log"
     mkdir -p "$CARGO_TARGET_DIR"

@@ -62,6 +62,14 @@ pub(crate) struct ChildCtx<'a> {
     pub sync_pipe: (i32, i32),
     /// Where the pid-1 init starts the program's stack (set by `launch`).
     pub program_stack_top: usize,
+    /// The sealed memfd holding the pid-1 init's executable, or -1.
+    pub init_image_fd: i32,
+    /// The pid-1 init's release pipe `(read, write)`: made by the init, the
+    /// program waits on it for the init's exec.
+    pub init_release: Cell<(i32, i32)>,
+    /// Whether the caller ignored `SIGCHLD` (the init resets it; the
+    /// program gets it back).
+    pub sigchld_ignored: Cell<bool>,
     /// Set by the child as soon as it runs: seen by the parent, it proves
     /// that the child's writes reach the parent's memory.
     pub child_ran: Cell<bool>,
@@ -161,90 +169,144 @@ fn run(ctx: &ChildCtx<'_>, report_fd: &mut i32) -> Result<Infallible, Failure> {
     setup_and_exec(ctx, report_fd, ctx.parent_pid)
 }
 
-/// Entry point of the program's process when a pid-1 init starts it.
-extern "C" fn program_entry(arg: *const c_void) -> ! {
-    // SAFETY: `init` passes the same live `ChildCtx` it got, and stays
-    // suspended (vfork) until this process has exec'd or exited.
-    let ctx = unsafe { &*arg.cast::<ChildCtx<'_>>() };
-    let mut report_fd = ctx.report_fd;
-    // Our parent is the init, pid 1 of the new PID namespace.
-    let Err(failure) = setup_and_exec(ctx, &mut report_fd, 1);
-    report(ctx, report_fd, &failure)
-}
-
-/// Signals the init passes on to the program.
-const FORWARDED: [u32; 5] = [g::SIGTERM, g::SIGINT, g::SIGHUP, g::SIGUSR1, g::SIGUSR2];
-
-/// Pid 1 of a new PID namespace: starts the program, reaps every orphan,
-/// forwards termination signals, and exits with the program's status
-/// (128 + N if signal N killed it).
+/// Pid 1 of a new PID namespace: starts the program as its child, then
+/// execs the init program of [`crate::init_image`], which releases the
+/// program, reaps every orphan, forwards termination signals and exits
+/// with the program's status.
 ///
-/// It runs on the upper half of the child stack, sharing the parent's
-/// memory for its whole life (the `Child` handle keeps the stack until it
-/// is reaped). Once the program has exec'd it closes its copy of the report
-/// pipe — the parent's spawn then returns — and from there on touches
-/// nothing but its own stack: the plan may be gone.
+/// The order is what keeps the caller safe: until the init execs it shares
+/// the caller's memory and holds a copy of the caller's fd table, and the
+/// program — root of the same user namespace, maybe — could ptrace it or
+/// write its `/proc/1/mem`. So the program's process waits (in our code,
+/// before any step) until the init has exec'd: it reads a pipe whose write
+/// end only the init holds, close-on-exec, so end-of-file arrives exactly
+/// when the init's exec has replaced its address space. Before that exec
+/// the init closes every fd but the close-on-exec ones it needs, so it
+/// comes out holding none.
 fn init(ctx: &ChildCtx<'_>) -> Result<Infallible, Failure> {
     let plan = ctx.plan;
-    // The parent-death signal applies to the init: when pid 1 dies, the
-    // kernel kills the whole namespace, the program included.
+    // The parent-death signal applies to the init (it survives exec): when
+    // pid 1 dies, the kernel kills the whole namespace, the program included.
     if plan.pdeathsig != 0 {
         sys::prctl(pr::PR_SET_PDEATHSIG, plan.pdeathsig as usize, 0, 0, 0)
             .map_err(at(Step::ParentDeathSignal, plan.pdeathsig as u32))?;
     }
-    // Show as "clonexec-init" in ps, not under the spawner's name.
-    let _ = sys::prctl(pr::PR_SET_NAME, c"clonexec-init".as_ptr() as usize, 0, 0, 0);
-    let report_fd = ctx.report_fd;
-    // SAFETY: the lower half of our stack is unused (we run near the top
-    // of the upper half) and `ctx` lives until the program has exec'd or
-    // exited, which is when vfork_on returns.
+    // A SIGCHLD the caller ignores is inherited, and makes the kernel reap
+    // our children itself: the init would never see the program end. The
+    // program gets the caller's disposition back.
+    let mut old = KernelSigaction::DEFAULT;
+    sys::rt_sigaction(
+        g::SIGCHLD as i32,
+        Some(&KernelSigaction::DEFAULT),
+        Some(&mut old),
+    )
+    .map_err(at(Step::SignalReset, g::SIGCHLD))?;
+    ctx.sigchld_ignored.set(old.handler == sys::SIG_IGN);
+    // Written here rather than by the program: the program shares the
+    // caller's memory without being a vfork child, and the kernel would copy
+    // its write to the caller. We are a vfork child (prepare() refuses the
+    // id-map case, where we are not), and the program inherits our value.
+    if let Some(text) = &plan.oom_score_adj {
+        write_file(c"/proc/self/oom_score_adj", text).map_err(at(Step::OomScoreAdj, 0))?;
+    }
+
+    let (release_read, release_write) = sys::pipe_cloexec().map_err(at(Step::Init, INIT_PIPE))?;
+    ctx.init_release.set((release_read, release_write));
+    // SAFETY: the lower half of our stack is unused (we run near the top of
+    // the upper half), and the caller keeps the stack and `ctx` alive until
+    // the report pipe reaches end-of-file, which needs the program's copy of
+    // its write end closed too: the program uses neither after its exec or
+    // exit.
     let program = unsafe {
-        crate::clone::vfork_on(
+        crate::clone::clone_vm_on(
             ctx.program_stack_top,
             program_entry,
             (ctx as *const ChildCtx<'_>).cast(),
         )
     }
-    .map_err(at(Step::Init, 0))?;
+    .map_err(at(Step::Init, INIT_CLONE))?;
 
-    // The program has exec'd, or failed and reported: let the parent's
-    // spawn return. Nothing below may read `ctx` or the plan.
-    let _ = sys::close(report_fd);
-
-    let mut wait_set = 1u64.wrapping_shl(g::SIGCHLD.wrapping_sub(1));
-    for sig in FORWARDED {
-        wait_set |= 1u64.wrapping_shl(sig.wrapping_sub(1));
-    }
-    loop {
-        // Reap whatever exited: the program, or orphans reparented to us.
-        loop {
-            match sys::wait4(-1, sys::WNOHANG) {
-                Ok((0, _)) => break,
-                Ok((pid, status)) if pid == program => sys::exit_group(exit_code(status)),
-                Ok(_) => {}
-                Err(e) if e as u32 == errno::EINTR => {}
-                // ECHILD: nothing left to wait for (cannot happen while
-                // the program lives).
-                Err(_) => sys::exit_group(FAILURE_EXIT),
-            }
-        }
-        match sys::sigwait(&wait_set) {
-            Ok(sig) if sig as u32 != g::SIGCHLD => {
-                let _ = sys::kill(program, sig);
-            }
-            _ => {}
-        }
-    }
+    let failure = exec_init_image(ctx, program, release_write);
+    // The program must not run without its init (and our exec failed, so
+    // it is still waiting): take it down before we report and exit.
+    let _ = sys::kill(program, g::SIGKILL as i32);
+    Err(failure)
 }
 
-/// A shell-style exit code for a raw wait status.
-fn exit_code(status: i32) -> i32 {
-    let signal = status & 0x7f;
-    if signal == 0 {
-        (status >> 8) & 0xff
-    } else {
-        128i32.wrapping_add(signal)
+/// What the pid-1 init was doing when it failed ([`Step::Init`]'s detail).
+pub(crate) const INIT_PIPE: u32 = 1;
+pub(crate) const INIT_CLONE: u32 = 2;
+pub(crate) const INIT_CLOSE_FDS: u32 = 3;
+pub(crate) const INIT_EXEC: u32 = 4;
+pub(crate) const INIT_WAIT: u32 = 5;
+
+/// Drops every fd that would survive exec, then execs the init image as
+/// `clonexec-init PID`. Returns only on failure.
+fn exec_init_image(ctx: &ChildCtx<'_>, program: i32, release_write: i32) -> Failure {
+    // The three fds still needed close at exec; everything else (our copy
+    // of the caller's table) goes now. The program took its own copy.
+    let mut keep = [ctx.report_fd, ctx.init_image_fd, release_write];
+    sort3(&mut keep);
+    if let Err(errno) = close_other_fds(&keep, [-1, -1]) {
+        return at(Step::Init, INIT_CLOSE_FDS)(errno);
     }
+    let mut pid_buf = [0u8; 32];
+    let pid = decimal_cstr(&mut pid_buf, b"", program as u32);
+    let mut slots = [core::ptr::null(); 3];
+    let argv = sys::CStrPtrs::pair(&mut slots, c"clonexec-init", pid);
+    let mut errno = sys::execveat_fd(ctx.init_image_fd, argv, sys::CStrPtrs::EMPTY);
+    if errno as u32 == errno::ENOSYS {
+        // No execveat (kernels before 3.19): the fd's /proc link.
+        let mut path_buf = [0u8; 32];
+        let path = decimal_cstr(&mut path_buf, b"/proc/self/fd/", ctx.init_image_fd as u32);
+        errno = sys::execve(path, argv, sys::CStrPtrs::EMPTY);
+    }
+    at(Step::Init, INIT_EXEC)(errno)
+}
+
+/// Sorts three numbers in place, without indexing.
+fn sort3(v: &mut [i32; 3]) {
+    let [a, b, c] = *v;
+    let (a, b) = (a.min(b), a.max(b));
+    let (b, c) = (b.min(c), b.max(c));
+    let (a, b) = (a.min(b), a.max(b));
+    *v = [a, b, c];
+}
+
+/// Entry point of the program's process when a pid-1 init starts it.
+extern "C" fn program_entry(arg: *const c_void) -> ! {
+    // SAFETY: `init` passes the same live `ChildCtx` it got; the caller
+    // keeps it alive until this process has exec'd or exited (see `init`).
+    let ctx = unsafe { &*arg.cast::<ChildCtx<'_>>() };
+    let mut report_fd = ctx.report_fd;
+    // Our parent is the init, pid 1 of the new PID namespace.
+    let Err(failure) =
+        wait_for_init_exec(ctx).and_then(|()| setup_and_exec(ctx, &mut report_fd, 1));
+    report(ctx, report_fd, &failure)
+}
+
+/// Waits until the init has exec'd its image (end-of-file on the release
+/// pipe: the init's copy of the write end is close-on-exec), then restores
+/// an ignored SIGCHLD.
+fn wait_for_init_exec(ctx: &ChildCtx<'_>) -> Result<(), Failure> {
+    let (read, write) = ctx.init_release.get();
+    let _ = sys::close(write);
+    let mut byte = [0u8; 1];
+    loop {
+        match sys::read(read, &mut byte) {
+            Ok(0) => break,
+            // Nobody writes to the pipe.
+            Ok(_) => return Err(at(Step::Init, INIT_WAIT)(errno::EPROTO as Errno)),
+            Err(e) if e as u32 == errno::EINTR => {}
+            Err(e) => return Err(at(Step::Init, INIT_WAIT)(e)),
+        }
+    }
+    let _ = sys::close(read);
+    if ctx.sigchld_ignored.get() && !ctx.plan.reset_ignored_signals {
+        sys::rt_sigaction(g::SIGCHLD as i32, Some(&KernelSigaction::IGNORE), None)
+            .map_err(at(Step::SignalReset, g::SIGCHLD))?;
+    }
+    Ok(())
 }
 
 /// Steps 3 to 19: everything from the session to exec, in the process that
@@ -284,8 +346,9 @@ fn setup_and_exec(
     }
 
     // oom_score_adj goes through /proc/self, so it is written before any
-    // namespace join or root change can hide the real /proc.
-    if let Some(text) = &plan.oom_score_adj {
+    // namespace join or root change can hide the real /proc. (Under a pid-1
+    // init, the init wrote it and we inherited it.)
+    if let Some(text) = plan.oom_score_adj.as_ref().filter(|_| !plan.pid1_init) {
         write_file(c"/proc/self/oom_score_adj", text).map_err(at(Step::OomScoreAdj, 0))?;
     }
 
@@ -633,19 +696,22 @@ fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
     w.written()
 }
 
-/// `/proc/self/fd/N` as a C string in `buf`, without allocating.
-fn proc_fd_path(buf: &mut [u8; 32], fd: u32) -> &CStr {
+/// `prefix` followed by `n` in decimal, as a C string in `buf`, without
+/// allocating (what does not fit is cut, and an empty string is returned if
+/// even the NUL does not fit or the prefix holds a NUL).
+fn decimal_cstr<'b>(buf: &'b mut [u8; 32], prefix: &[u8], n: u32) -> &'b CStr {
     let mut w = ByteWriter::new(buf);
-    w.put(b"/proc/self/fd/");
-    w.put_decimal(fd);
+    w.put(prefix);
+    w.put_decimal(n);
     w.put(b"\0");
-    match w.written() {
-        // SAFETY: the bytes are the prefix and the digits, none of them 0,
-        // then the 0 just written (it fit: the slice ends with it), so
-        // exactly one NUL, at the end. (`CStr::from_bytes_until_nul` is an
-        // out-of-line call the compiler cannot prove free of unwinding,
-        // which no-panic.sh refuses.)
-        bytes @ [.., 0] => unsafe { CStr::from_bytes_with_nul_unchecked(bytes) },
+    let bytes = w.written();
+    match bytes.iter().position(|&b| b == 0) {
+        // SAFETY: the only NUL is the last byte. (`CStr::from_bytes_until_nul`
+        // is an out-of-line call the compiler cannot prove free of
+        // unwinding, which no-panic.sh refuses.)
+        Some(nul) if nul.wrapping_add(1) == bytes.len() => unsafe {
+            CStr::from_bytes_with_nul_unchecked(bytes)
+        },
         _ => c"",
     }
 }
@@ -835,12 +901,13 @@ fn parse_fd(name: &[u8]) -> Option<i32> {
 /// prepared path in turn, with execvpe's rules. Returns only on failure.
 fn exec(plan: &Plan, envp: Envp<'_>, program_fd: i32) -> Failure {
     if program_fd >= 0 {
-        let mut errno = sys::execveat_fd(program_fd, &plan.argv, envp);
+        let mut errno = sys::execveat_fd(program_fd, sys::CStrPtrs::of(&plan.argv), envp);
         if errno as u32 == errno::ENOSYS {
             // No execveat (qemu-user; kernels before 3.19): exec the fd's
             // /proc link, as glibc's fexecve does.
             let mut buf = [0u8; 32];
-            errno = sys::execve(proc_fd_path(&mut buf, program_fd as u32), &plan.argv, envp);
+            let path = decimal_cstr(&mut buf, b"/proc/self/fd/", program_fd as u32);
+            errno = sys::execve(path, sys::CStrPtrs::of(&plan.argv), envp);
         }
         return Failure {
             step: Step::Exec,
@@ -859,7 +926,7 @@ fn exec(plan: &Plan, envp: Envp<'_>, program_fd: i32) -> Failure {
     let mut denied: Option<Failure> = None;
     let mut index = 0u32;
     for path in &plan.exec_paths {
-        let errno = sys::execve(path, &plan.argv, envp) as u32;
+        let errno = sys::execve(path, sys::CStrPtrs::of(&plan.argv), envp) as u32;
         let failure = Failure {
             step: Step::Exec,
             errno: errno as Errno,
@@ -926,14 +993,19 @@ mod tests {
     }
 
     #[test]
-    fn proc_fd_path_formats_without_allocating() {
+    fn decimal_cstr_formats_without_allocating() {
         let mut buf = [0u8; 32];
-        assert_eq!(proc_fd_path(&mut buf, 0), c"/proc/self/fd/0");
-        assert_eq!(proc_fd_path(&mut buf, 1234), c"/proc/self/fd/1234");
+        let proc_fd = b"/proc/self/fd/";
+        assert_eq!(decimal_cstr(&mut buf, proc_fd, 0), c"/proc/self/fd/0");
+        assert_eq!(decimal_cstr(&mut buf, proc_fd, 1234), c"/proc/self/fd/1234");
         assert_eq!(
-            proc_fd_path(&mut buf, u32::MAX),
+            decimal_cstr(&mut buf, proc_fd, u32::MAX),
             c"/proc/self/fd/4294967295"
         );
+        assert_eq!(decimal_cstr(&mut buf, b"", 2), c"2");
+        // Too long, or a NUL in the prefix: the empty string.
+        assert_eq!(decimal_cstr(&mut buf, &[b'x'; 30], 123), c"");
+        assert_eq!(decimal_cstr(&mut buf, b"a\0b", 1), c"");
     }
 
     #[test]

@@ -8,7 +8,6 @@ use core::fmt;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::process::{Pid, WaitId, WaitIdOptions, WaitOptions};
 
-use crate::clone::ChildStack;
 use crate::stdio::{Stdio, StdioKind};
 use crate::{Error, Signal, Step};
 
@@ -21,8 +20,6 @@ pub struct Child {
     pid: i32,
     pidfd: Option<OwnedFd>,
     status: Option<ExitStatus>,
-    /// The pid-1 init's stack, freed once the init is reaped.
-    init_stack: Option<ChildStack>,
     /// The parent's end of the child's stdin, when it was [`Stdio::piped`].
     pub stdin: Option<ChildStdin>,
     /// The parent's end of the child's stdout, when it was [`Stdio::piped`].
@@ -37,7 +34,6 @@ impl Child {
         pid: i32,
         pidfd: Option<OwnedFd>,
         pipes: [Option<OwnedFd>; 3],
-        init_stack: Option<ChildStack>,
     ) -> Self {
         let [stdin, stdout, stderr] = pipes;
         Child {
@@ -45,7 +41,6 @@ impl Child {
             pid,
             pidfd,
             status: None,
-            init_stack,
             stdin: stdin.map(ChildStdin),
             stdout: stdout.map(ChildStdout),
             stderr: stderr.map(ChildStderr),
@@ -118,10 +113,6 @@ impl Child {
             rustix::process::waitpid(Some(pid), options)?.map(|(_, s)| ExitStatus(s.as_raw()))
         };
         self.status = status;
-        if status.is_some() {
-            // Reaped: the init no longer runs on its stack.
-            drop(self.init_stack.take());
-        }
         Ok(status)
     }
 
@@ -169,15 +160,6 @@ impl Child {
             stdout,
             stderr,
         })
-    }
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        // A pid-1 init that was not reaped may still run on its stack.
-        if let Some(stack) = self.init_stack.take() {
-            stack.leak();
-        }
     }
 }
 

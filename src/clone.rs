@@ -166,9 +166,11 @@ pub(crate) struct CloneOptions {
     pub namespaces: u64,
     /// cgroup v2 directory for `CLONE_INTO_CGROUP` (clone3 only).
     pub cgroup: Option<i32>,
-    /// The child keeps running on its stack after the report pipe's EOF
-    /// (the pid-1 init): hand the stack to the caller instead of freeing it.
-    pub keep_stack: bool,
+    /// The child starts a process of its own on the lower half of the stack,
+    /// which goes on using our memory after the child itself has exec'd
+    /// (the pid-1 init and its program): only the report pipe's end-of-file
+    /// tells when both are done with it.
+    pub starts_grandchild: bool,
     /// `CLONE_FILES`: the child shares our fd table and unshares it first
     /// thing, copying only the fds below `ChildCtx::unshare_fds_from`. Only
     /// with `vfork` (nothing of ours may touch the table meanwhile) and
@@ -193,34 +195,6 @@ pub(crate) struct Launched {
     pub pid: i32,
     pub pidfd: Option<OwnedFd>,
     pub report: Report,
-    /// With `keep_stack`: the stack the child still runs on.
-    pub stack: Option<ChildStack>,
-}
-
-/// The stack of a child that outlives the spawn (the pid-1 init). Free it
-/// only once that process has been reaped; [`ChildStack::leak`] otherwise.
-pub(crate) struct ChildStack(Stack);
-
-// SAFETY: the mapping is owned by this value alone and has no thread
-// affinity; moving the handle to another thread only moves who unmaps it.
-unsafe impl Send for ChildStack {}
-// SAFETY: no method reads or writes through the pointer with `&self`.
-unsafe impl Sync for ChildStack {}
-
-impl ChildStack {
-    /// Gives up on the mapping without unmapping it (the process may still
-    /// be running on it).
-    pub(crate) fn leak(self) {
-        core::mem::forget(self);
-    }
-}
-
-impl core::fmt::Debug for ChildStack {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ChildStack")
-            .field("len", &self.0.len)
-            .finish()
-    }
 }
 
 /// Which parent-side operation failed.
@@ -297,7 +271,7 @@ static SHARED_MEMORY: AtomicBool = AtomicBool::new(false);
 /// come through the shared context once memory sharing has been seen to
 /// work; until then the pipe is used (and the sharing checked).
 pub(crate) fn needs_report_pipe(opts: &CloneOptions) -> bool {
-    !opts.vfork || opts.keep_stack || !SHARED_MEMORY.load(Ordering::Relaxed)
+    !opts.vfork || opts.starts_grandchild || !SHARED_MEMORY.load(Ordering::Relaxed)
 }
 
 /// Starts the child routine for `ctx` and waits for its report.
@@ -419,21 +393,11 @@ pub(crate) fn launch<E>(
         // wrote any failure into the shared context first.
         None => shared_report(ctx),
     };
-    if opts.vfork && !opts.keep_stack && ctx.child_ran.get() {
+    if opts.vfork && !opts.starts_grandchild && ctx.child_ran.get() {
         SHARED_MEMORY.store(true, Ordering::Relaxed);
     }
-    let stack = if opts.keep_stack {
-        Some(ChildStack(stack))
-    } else {
-        stack.recycle();
-        None
-    };
-    Ok(Launched {
-        pid,
-        pidfd,
-        report,
-        stack,
-    })
+    stack.recycle();
+    Ok(Launched { pid, pidfd, report })
 }
 
 /// Waits for our child `pid` to end (it was killed) and reaps it.
@@ -653,22 +617,21 @@ fn read_report(fd: &OwnedFd) -> Result<Report, Errno> {
     })
 }
 
-/// Starts `child(arg)` in a new process that shares our memory, on the
-/// stack ending at `stack_top`, and returns once it has exec'd or exited
-/// (`CLONE_VM | CLONE_VFORK`). Used by the pid-1 init (a child itself) to
-/// start the program.
+/// Starts `child(arg)` in a new process that shares our memory
+/// (`CLONE_VM`, without `CLONE_VFORK`), on the stack ending at `stack_top`,
+/// and returns its pid. Used by the pid-1 init (a child itself) to start
+/// the program, which then waits for the init's exec.
 ///
 /// # Safety
 /// `stack_top` must end a 16-byte aligned region of stack that nothing else
 /// uses until the new process execs or exits, and `arg` must stay valid
-/// until then; the vfork semantics keep the caller suspended for exactly
-/// that long.
-pub(crate) unsafe fn vfork_on(
+/// until then.
+pub(crate) unsafe fn clone_vm_on(
     stack_top: usize,
     child: ChildFn,
     arg: *const c_void,
 ) -> Result<i32, Errno> {
-    let flags = g::CLONE_VM | g::CLONE_VFORK | g::SIGCHLD;
+    let flags = g::CLONE_VM | g::SIGCHLD;
     let mut unused_tid = 0i32;
     // SAFETY: the caller guarantees the stack and `arg`; without
     // CLONE_PIDFD/CLONE_PARENT_SETTID the tid pointer is not written.

@@ -453,10 +453,10 @@ impl Command {
     /// Sets the child's OOM-killer adjustment (-1000 to 1000; lowering it
     /// below the caller's needs `CAP_SYS_RESOURCE`).
     ///
-    /// Refused together with a user namespace that has id maps (unless with
-    /// [`pid1_init`](Command::pid1_init)): on that path the child shares the
-    /// caller's memory without `CLONE_VFORK`, and the kernel would copy the
-    /// value to the caller as well.
+    /// Refused together with a user namespace that has id maps: on that
+    /// path the child shares the caller's memory without `CLONE_VFORK`, and
+    /// the kernel would copy the value to the caller as well. (Set it on the
+    /// caller instead; the child inherits it.)
     pub fn oom_score_adj(&mut self, adj: i32) -> &mut Self {
         self.oom_score_adj = Some(adj);
         self
@@ -657,17 +657,23 @@ impl Command {
     /// Runs a small init as pid 1 of the new PID namespace, with the
     /// program as its child: it reaps orphans (which a program not written
     /// to be pid 1 would leave as zombies), forwards `SIGTERM`, `SIGINT`,
-    /// `SIGHUP`, `SIGUSR1` and `SIGUSR2` to the program, and exits with the
-    /// program's status (128 + N when signal N killed it). [`Child::id`] is
-    /// the init's pid. Needs [`Namespaces::PID`].
+    /// `SIGHUP`, `SIGQUIT`, `SIGUSR1` and `SIGUSR2` to the program, and
+    /// exits with the program's status (128 + N when signal N killed it).
+    /// [`Child::id`] is the init's pid. Needs [`Namespaces::PID`].
     ///
-    /// The init never execs: it keeps running on its own stack in the
-    /// caller's address space (no copy is made) until the program exits, so
-    /// that address space stays referenced until then even if the caller
-    /// exits. Wait for the [`Child`] to release the init's stack.
+    /// The init is safe to leave beside a hostile program: before the
+    /// program may run, the init has exec'd a tiny executable of its own
+    /// (a few hundred bytes of machine code written to a sealed memfd), so
+    /// no process of the sandbox shares the caller's memory or holds any of
+    /// the caller's fds, and ptracing pid 1 reaches nothing of the caller.
+    /// Spawning still copies none of the caller's memory. The init resets
+    /// an ignored `SIGCHLD` for itself (it could not see the program end);
+    /// the program keeps the caller's dispositions.
+    ///
+    /// Cannot be combined with [`ptrace_traceme`](Command::ptrace_traceme)
+    /// (the tracer would be the init).
     ///
     /// [`Child::id`]: crate::Child::id
-    /// [`Child`]: crate::Child
     pub fn pid1_init(&mut self, init: bool) -> &mut Self {
         self.pid1_init = init;
         self

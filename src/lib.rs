@@ -56,6 +56,7 @@ mod command;
 mod errno_names;
 mod error;
 mod ids;
+mod init_image;
 mod mount;
 mod ns;
 mod plan;

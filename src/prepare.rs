@@ -715,17 +715,15 @@ fn namespaces(
     if cmd.oom_score_adj.is_some()
         && new.contains(Namespaces::USER)
         && !(cmd.uid_map.is_empty() && cmd.gid_map.is_empty())
-        && !cmd.pid1_init
     {
         // With id maps the child shares our memory without CLONE_VFORK, and
         // the kernel copies an oom_score_adj write to every process sharing
         // the writer's mm unless the writer is a vfork child: it would set
-        // the caller's own score too. Under pid1_init the program is a
-        // vfork child of the init, so there it is safe.
+        // the caller's own score too.
         return Err(invalid(String::from(
             "oom_score_adj() with a user namespace that has id maps would also change the caller's own \
-             oom_score_adj (the kernel copies it to processes sharing the child's memory); add \
-             pid1_init(true) with a PID namespace, or set it on the spawning process",
+             oom_score_adj (the kernel copies it to processes sharing the child's memory); set it on \
+             the spawning process instead, which the child inherits",
         )));
     }
     if cmd.lock_mounts {
@@ -751,6 +749,13 @@ fn namespaces(
     if cmd.pid1_init && !new.contains(Namespaces::PID) {
         return Err(invalid(String::from(
             "pid1_init(true) needs namespaces(Namespaces::PID)",
+        )));
+    }
+    if cmd.pid1_init && cmd.ptrace_traceme {
+        // The tracer would be the init, which does not trace.
+        return Err(invalid(String::from(
+            "ptrace_traceme(true) cannot be combined with pid1_init(true): the program's tracer \
+             would be the init",
         )));
     }
     if cmd.pivot_root.is_some() && cmd.chroot.is_some() {

@@ -90,6 +90,15 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
         None => None,
     };
     let new_pid_ns = plan.clone_namespaces & u64::from(linux_raw_sys::general::CLONE_NEWPID) != 0;
+    // The executable the pid-1 init becomes, kept open until the spawn ends.
+    let init_image = if plan.pid1_init {
+        Some(
+            crate::init_image::memfd()
+                .map_err(|(what, errno)| os_error(Step::Init, errno, what))?,
+        )
+    } else {
+        None
+    };
     let mut ctx = ChildCtx {
         plan,
         envp: match &plan.envp {
@@ -115,13 +124,15 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             .as_ref()
             .map_or((-1, -1), |(r, w)| (r.as_raw_fd(), w.as_raw_fd())),
         program_stack_top: 0,
+        init_image_fd: init_image.as_ref().map_or(-1, AsRawFd::as_raw_fd),
+        init_release: Cell::new((-1, -1)),
+        sigchld_ignored: Cell::new(false),
         child_ran: Cell::new(false),
         shared_report: Cell::new((0, 0, 0)),
     };
     let mut options = CloneOptions {
-        // The init never execs: vfork would keep us suspended until it exits.
-        vfork: sync.is_none() && !plan.pid1_init,
-        keep_stack: plan.pid1_init,
+        vfork: sync.is_none(),
+        starts_grandchild: plan.pid1_init,
         pidfd: plan.create_pidfd,
         namespaces: plan.clone_namespaces,
         cgroup: plan.cgroup,
@@ -138,7 +149,8 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     // what we have open (ANCHORS: spawn cost must not grow with the
     // parent): share it, and have the child copy only the fds below the
     // highest one it uses (its step 0).
-    if plan.close_other_fds && options.vfork && clone::can_share_fds() {
+    // (Not for the pid-1 init: it passes its table on to the program.)
+    if plan.close_other_fds && options.vfork && !plan.pid1_init && clone::can_share_fds() {
         let highest = plan
             .owned_fds
             .iter()
@@ -166,6 +178,7 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     });
     drop(guard);
     drop(child_ends);
+    drop(init_image);
 
     let launched = match launched {
         Ok(launched) => launched,
@@ -194,7 +207,6 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             launched.pid,
             launched.pidfd,
             parent_ends,
-            launched.stack,
         )),
         Report::Failed {
             step,
@@ -202,15 +214,12 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
             detail,
         } => {
             reap(launched.pid);
-            // Reaped: nothing runs on the init's stack any more.
-            drop(launched.stack);
             drop(launched.pidfd);
             let step = Step::from_raw(step).unwrap_or(Step::Report);
             Err(os_error(step, errno, &describe(plan, step, detail)))
         }
         Report::Truncated(len) => {
             reap(launched.pid);
-            drop(launched.stack);
             Err(os_error(
                 Step::Report,
                 linux_raw_sys::errno::EIO as i32,
@@ -342,6 +351,14 @@ fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         Step::Setsid => String::from("setsid()"),
         Step::SetPgid => format!("setpgid(0, {detail})"),
         Step::WaitParent => String::from("waiting for the parent to write the id maps"),
+        Step::Init => String::from(match detail {
+            crate::child::INIT_PIPE => "pipe2() for the pid-1 init's handshake",
+            crate::child::INIT_CLONE => "clone() of the program under the pid-1 init",
+            crate::child::INIT_CLOSE_FDS => "closing the caller's fds in the pid-1 init",
+            crate::child::INIT_EXEC => "execveat() of the pid-1 init's program",
+            crate::child::INIT_WAIT => "waiting for the pid-1 init's exec",
+            _ => "starting the pid-1 init",
+        }),
         Step::JoinNamespace => {
             let kind = crate::Namespaces::from_bits_truncate(u64::from(detail));
             format!(

@@ -127,6 +127,12 @@ impl KernelSigaction {
         restorer: 0,
         mask: 0,
     };
+
+    /// `SIG_IGN`, no flags, empty mask.
+    pub(crate) const IGNORE: Self = Self {
+        handler: SIG_IGN,
+        ..Self::DEFAULT
+    };
 }
 
 /// `rt_sigaction(sig, new, old)`.
@@ -357,27 +363,42 @@ pub(crate) fn getdents64(fd: i32, buf: &mut [MaybeUninit<u8>]) -> SysResult<&[u8
     Ok(unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) })
 }
 
-/// The environment a child execs with: a prepared array, or the parent's
-/// `environ` as it is at the spawn.
+/// A `NULL`-terminated array of pointers to NUL-terminated strings, as
+/// `execve` takes its `argv` and `envp`: a prepared [`CStrArray`], a short
+/// list on the child's stack, or the parent's `environ` as it is at the
+/// spawn.
 ///
-/// Invariant: the pointer is null or a NULL-terminated array of pointers to
-/// NUL-terminated strings, alive for `'a`.
+/// Invariant: the pointer is null (which Linux takes as an empty list) or
+/// a NULL-terminated array of pointers to NUL-terminated strings, alive for
+/// `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct Envp<'a>(*const *const c_char, PhantomData<&'a CStrArray>);
+pub(crate) struct CStrPtrs<'a>(*const *const c_char, PhantomData<&'a CStr>);
 
-impl<'a> Envp<'a> {
-    /// No environment at all.
-    #[cfg(not(feature = "std"))]
-    pub(crate) const EMPTY: Envp<'static> = Envp(core::ptr::null(), PhantomData);
+/// The environment a child execs with.
+pub(crate) type Envp<'a> = CStrPtrs<'a>;
 
-    /// A prepared environment.
+impl<'a> CStrPtrs<'a> {
+    /// An empty list.
+    pub(crate) const EMPTY: CStrPtrs<'static> = CStrPtrs(core::ptr::null(), PhantomData);
+
+    /// A prepared array.
     pub(crate) fn of(array: &'a CStrArray) -> Self {
-        Envp(array.as_ptr(), PhantomData)
+        CStrPtrs(array.as_ptr(), PhantomData)
+    }
+
+    /// The two strings `first` and `second`, listed in `slots`.
+    pub(crate) fn pair(
+        slots: &'a mut [*const c_char; 3],
+        first: &'a CStr,
+        second: &'a CStr,
+    ) -> Self {
+        *slots = [first.as_ptr(), second.as_ptr(), core::ptr::null()];
+        CStrPtrs(slots.as_ptr(), PhantomData)
     }
 }
 
 #[cfg(feature = "std")]
-impl Envp<'static> {
+impl CStrPtrs<'static> {
     /// The parent's environment, read from libc's `environ` now, as std's
     /// `Command` does when the environment is not changed.
     pub(crate) fn parent() -> Self {
@@ -390,18 +411,17 @@ impl Envp<'static> {
         // `set_var`/`remove_var` unsafe precisely because they must not run
         // while any other thread reads the environment, as a spawning child
         // does (std's own posix_spawn path reads `environ` the same way).
-        Envp(unsafe { environ }, PhantomData)
+        CStrPtrs(unsafe { environ }, PhantomData)
     }
 }
 
 /// `execve(path, argv, envp)`; returns only on failure.
 #[inline]
-pub(crate) fn execve(path: &CStr, argv: &CStrArray, envp: Envp<'_>) -> Errno {
-    // SAFETY: `path` is NUL-terminated; `argv` is a NULL-terminated array of
-    // pointers to NUL-terminated strings that live as long as it
-    // (CStrArray's invariant); `envp` is one too, or null, which Linux takes
-    // as an empty environment (Envp's invariant).
-    match unsafe { syscall!(g::__NR_execve, path.as_ptr(), argv.as_ptr(), envp.0) } {
+pub(crate) fn execve(path: &CStr, argv: CStrPtrs<'_>, envp: Envp<'_>) -> Errno {
+    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are null or
+    // NULL-terminated arrays of pointers to live NUL-terminated strings
+    // (CStrPtrs' invariant).
+    match unsafe { syscall!(g::__NR_execve, path.as_ptr(), argv.0, envp.0) } {
         Ok(_) => 0,
         Err(e) => e,
     }
@@ -410,7 +430,7 @@ pub(crate) fn execve(path: &CStr, argv: &CStrArray, envp: Envp<'_>) -> Errno {
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` is
 /// open on; returns only on failure.
 #[inline]
-pub(crate) fn execveat_fd(fd: i32, argv: &CStrArray, envp: Envp<'_>) -> Errno {
+pub(crate) fn execveat_fd(fd: i32, argv: CStrPtrs<'_>, envp: Envp<'_>) -> Errno {
     // SAFETY: as for `execve`; the path is the empty C string, which
     // AT_EMPTY_PATH makes mean `fd` itself.
     match unsafe {
@@ -418,7 +438,7 @@ pub(crate) fn execveat_fd(fd: i32, argv: &CStrArray, envp: Envp<'_>) -> Errno {
             g::__NR_execveat,
             fd,
             c"".as_ptr(),
-            argv.as_ptr(),
+            argv.0,
             envp.0,
             g::AT_EMPTY_PATH
         )
@@ -578,6 +598,16 @@ pub(crate) fn seccomp_set_filter(filter: &[crate::SockFilter], flags: u32) -> Sy
     .map(drop)
 }
 
+/// `pipe2(O_CLOEXEC)`: `(read end, write end)`.
+#[inline]
+pub(crate) fn pipe_cloexec() -> SysResult<(i32, i32)> {
+    let mut fds = [-1i32; 2];
+    // SAFETY: the kernel writes two ints into `fds`.
+    unsafe { syscall!(g::__NR_pipe2, fds.as_mut_ptr(), g::O_CLOEXEC) }?;
+    let [read, write] = fds;
+    Ok((read, write))
+}
+
 /// `read(fd, buf)`.
 #[inline]
 pub(crate) fn read(fd: i32, buf: &mut [u8]) -> SysResult<usize> {
@@ -715,27 +745,6 @@ pub(crate) fn loopback_up() -> SysResult<()> {
     let _ = close(sock);
     result.map(drop)
 }
-
-/// `rt_sigtimedwait(set, NULL, NULL)`: waits for one signal of `set` (which
-/// must be blocked) and returns its number.
-#[inline]
-pub(crate) fn sigwait(set: &u64) -> SysResult<i32> {
-    // SAFETY: `set` is a live 64-bit sigset (size 8 passed); no siginfo is
-    // wanted and a null timeout waits forever.
-    unsafe { syscall!(g::__NR_rt_sigtimedwait, set as *const u64, 0, 0, 8) }.map(|s| s as i32)
-}
-
-/// `wait4(pid, &status, options, NULL)`; returns `(pid, raw status)`, pid 0
-/// when `WNOHANG` found nothing.
-#[inline]
-pub(crate) fn wait4(pid: i32, options: u32) -> SysResult<(i32, i32)> {
-    let mut status = 0i32;
-    // SAFETY: the kernel writes one int status; rusage is not wanted.
-    let pid = unsafe { syscall!(g::__NR_wait4, pid, &mut status as *mut i32, options, 0) }?;
-    Ok((pid as i32, status))
-}
-
-pub(crate) const WNOHANG: u32 = g::WNOHANG;
 
 /// `unshare(flags)`.
 #[inline]
