@@ -758,7 +758,16 @@ fn namespaces(
             "chroot() and pivot_root() cannot both change the root",
         )));
     }
-    for name in [&cmd.hostname, &cmd.domainname].into_iter().flatten() {
+    for (name, what) in [
+        (&cmd.hostname, "hostname"),
+        (&cmd.domainname, "domain name"),
+    ] {
+        let Some(name) = name else { continue };
+        // sethostname/setdomainname take a length, not a C string: the
+        // kernel would keep the NUL and every reader would stop at it.
+        if name.contains(&0) {
+            return Err(invalid(format!("the {what} contains a NUL byte")));
+        }
         if name.len() > 64 {
             return Err(invalid(format!(
                 "host or domain name {:?} is longer than 64 bytes",

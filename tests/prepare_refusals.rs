@@ -4,7 +4,7 @@
 
 mod common;
 
-use clonexec::{Command, Stdio};
+use clonexec::{Command, Namespaces, Stdio};
 
 /// Asserts that `cmd` is refused by prepare() (and by spawn()) with a
 /// message containing each of `needles`.
@@ -153,6 +153,26 @@ fn fd_target_above_the_fd_limit_is_refused() {
         Command::new("true").fd(i32::MAX, w),
         "true",
         &["fd target 2147483647", "RLIMIT_NOFILE"],
+    );
+}
+
+/// sethostname/setdomainname take a length, so a NUL would not fail there:
+/// the name would be cut at it without a word.
+#[test]
+fn nul_byte_in_the_hostname_or_domainname_is_refused() {
+    assert_refused(
+        Command::new("true")
+            .namespaces(Namespaces::UTS)
+            .hostname("box\0evil"),
+        "true",
+        &["the hostname contains a NUL byte"],
+    );
+    assert_refused(
+        Command::new("true")
+            .namespaces(Namespaces::UTS)
+            .domainname("example\0.org"),
+        "true",
+        &["the domain name contains a NUL byte"],
     );
 }
 
