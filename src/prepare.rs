@@ -230,8 +230,10 @@ pub(crate) fn prepare(
         });
     }
     let max_target = fd_mappings.iter().map(|m| m.target).fold(2, i32::max);
+    let mut sorted_targets: Vec<i32> = fd_mappings.iter().map(|m| m.target).collect();
+    sorted_targets.sort_unstable();
     let mut keep_fds: Vec<i32> = alloc::vec![0, 1, 2];
-    keep_fds.extend(fd_mappings.iter().map(|m| m.target));
+    keep_fds.extend_from_slice(&sorted_targets);
     keep_fds.sort_unstable();
     keep_fds.dedup();
 
@@ -436,6 +438,7 @@ pub(crate) fn prepare(
         piped,
         fd_mappings,
         max_target,
+        targets: sorted_targets,
         keep_fds,
         close_other_fds: cmd.close_other_fds,
         credentials,
