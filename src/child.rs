@@ -537,19 +537,20 @@ fn setup_and_exec(
         }
     }
 
-    // 14. fds: keep the report pipe above every target (ANCHORS trap 7),
-    // shuffle in two passes, then close the rest if asked.
-    // The program's fd (Command::from_fd) likewise.
+    // 14. fds. The report pipe and the program's fd (Command::from_fd)
+    // must outlive the shuffle: one that sits on a target number would be
+    // overwritten there, so it is copied aside first (a failure names the
+    // target it was in the way of). Then the mappings, in two passes, then
+    // closing the rest if asked.
     let mut program_fd = plan.program_fd.unwrap_or(-1);
     for fd in [&mut *report_fd, &mut program_fd] {
-        if (!ctx.fd_moves.is_empty() || plan.close_other_fds) && *fd >= 0 && *fd <= plan.max_target
-        {
-            let above = plan.max_target.wrapping_add(1) as usize;
-            *fd = sys::fcntl(*fd, sys::F_DUPFD_CLOEXEC, above)
-                .map_err(at(Step::FdMapping, *fd as u32))? as i32;
+        let number = *fd;
+        if number >= 0 && is_target(&plan.targets, number) {
+            *fd = set_aside(number, plan.max_target, &plan.targets)
+                .map_err(at(Step::FdMapping, number as u32))?;
         }
     }
-    shuffle_fds(ctx.fd_moves, plan.max_target)?;
+    shuffle_fds(ctx.fd_moves, plan.max_target, &plan.targets)?;
     if plan.close_other_fds {
         close_other_fds(&plan.keep_fds, [*report_fd, program_fd]).map_err(at(Step::CloseFds, 0))?;
     }
@@ -761,18 +762,66 @@ fn reset_signal_handlers(ignored: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Whether `fd` is one of `targets` (sorted), by binary search. Written
+/// out with `get` and wrapping arithmetic: `slice::binary_search` keeps an
+/// unwinding path in debug builds.
+fn is_target(targets: &[i32], fd: i32) -> bool {
+    // The answer, if any, lies in `low..high`.
+    let (mut low, mut high) = (0usize, targets.len());
+    while low < high {
+        // high - low >= 1 and low + (high - low) / 2 < high: no overflow.
+        let mid = low.wrapping_add(high.wrapping_sub(low) / 2);
+        match targets.get(mid) {
+            Some(&t) if t < fd => low = mid.wrapping_add(1),
+            Some(&t) if t > fd => high = mid,
+            Some(_) => return true,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Copies `fd`, close-on-exec (the copy dies at exec), to a number that no
+/// dup3 of the shuffle will overwrite: above every target, or, when the fd
+/// limit leaves no room there (a target may be its last number), at the
+/// lowest free number that is not a target.
+fn set_aside(fd: i32, max_target: i32, targets: &[i32]) -> Result<i32, Errno> {
+    match sys::fcntl(
+        fd,
+        sys::F_DUPFD_CLOEXEC,
+        max_target.wrapping_add(1) as usize,
+    ) {
+        // EINVAL: max_target + 1 is not below RLIMIT_NOFILE; EMFILE: every
+        // number from there up to it is taken.
+        Err(e) if e as u32 == errno::EINVAL || e as u32 == errno::EMFILE => {}
+        other => return other.map(|copy| copy as i32),
+    }
+    let mut from = 0usize;
+    loop {
+        let copy = sys::fcntl(fd, sys::F_DUPFD_CLOEXEC, from)? as i32;
+        if !is_target(targets, copy) {
+            return Ok(copy);
+        }
+        // The number was free, so its mapping's source is elsewhere and
+        // pass 2 dup3s over this copy. Left open, it keeps every later
+        // search from landing here again: each target is landed on at
+        // most once per shuffle.
+        from = (copy as usize).wrapping_add(1);
+    }
+}
+
 /// Makes every `dst` a copy of its `src`, whatever the overlaps (swaps,
-/// cycles, a source that is another move's target).
-fn shuffle_fds(moves: &[FdMove], max_target: i32) -> Result<(), Failure> {
-    let above = max_target.wrapping_add(1) as usize;
-    // Pass 1: move every source that some target could overwrite above the
-    // whole target range, close-on-exec (the copy dies at exec).
+/// cycles, a source that is another move's target). `targets` are the
+/// `dst`s, sorted.
+fn shuffle_fds(moves: &[FdMove], max_target: i32, targets: &[i32]) -> Result<(), Failure> {
+    // Pass 1: pass 2 dup3s onto target numbers only, so a source is in
+    // danger only where it sits on another move's target: copy those aside.
     for m in moves {
         let src = m.src.get();
-        if src != m.dst && src <= max_target {
-            let moved = sys::fcntl(src, sys::F_DUPFD_CLOEXEC, above)
-                .map_err(at(Step::FdMapping, m.dst as u32))?;
-            m.src.set(moved as i32);
+        if src != m.dst && is_target(targets, src) {
+            let moved =
+                set_aside(src, max_target, targets).map_err(at(Step::FdMapping, m.dst as u32))?;
+            m.src.set(moved);
         }
     }
     // Pass 2: now no dup3 can clobber a source still needed.
@@ -1017,6 +1066,79 @@ mod tests {
             identity_map_line(&mut buf, u32::MAX),
             b"4294967295 4294967295 1\n"
         );
+    }
+
+    #[test]
+    fn is_target_searches_the_sorted_targets() {
+        assert!(!is_target(&[], 0));
+        let targets = [0, 1, 2, 9, 63];
+        for fd in targets {
+            assert!(is_target(&targets, fd), "{fd}");
+        }
+        for fd in [-1, 3, 8, 10, 62, 64, i32::MAX, i32::MIN] {
+            assert!(!is_target(&targets, fd), "{fd}");
+        }
+        // Against a linear search, for every length up to 9 and every
+        // number around the ones present.
+        let all: Vec<i32> = (0..9).map(|i| i * 3 + 1).collect();
+        for len in 0..=all.len() {
+            let targets = &all[..len];
+            for fd in -1..30 {
+                assert_eq!(
+                    is_target(targets, fd),
+                    targets.contains(&fd),
+                    "{targets:?} {fd}"
+                );
+            }
+        }
+    }
+
+    /// `fd`'s inode, to tell our copies from other fds.
+    fn inode(fd: i32) -> Option<u64> {
+        // SAFETY: the fd is only borrowed for the fstat.
+        let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+        rustix::fs::fstat(fd).ok().map(|st| st.st_ino)
+    }
+
+    #[test]
+    fn set_aside_copies_above_the_targets_when_it_can() {
+        let (read, _write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+        let fd = rustix::fd::AsRawFd::as_raw_fd(&read);
+        let copy = set_aside(fd, 9, &[5, 9]).unwrap();
+        assert!(copy >= 10, "{copy}");
+        assert_eq!(inode(copy), inode(fd));
+        let _ = sys::close(copy);
+    }
+
+    #[test]
+    fn set_aside_below_the_fd_limit_skips_the_targets() {
+        let (read, _write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+        let fd = rustix::fd::AsRawFd::as_raw_fd(&read);
+        let ino = inode(fd);
+        // The lowest free numbers now (other tests' threads may take some
+        // meanwhile: only what holds whatever they do is checked).
+        let mut free: Vec<i32> = (0..3)
+            .map(|_| sys::fcntl(fd, sys::F_DUPFD_CLOEXEC, 0).unwrap() as i32)
+            .collect();
+        for &n in &free {
+            let _ = sys::close(n);
+        }
+        free.truncate(2);
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap();
+        // max_target + 1 at the limit: no room above the targets.
+        let copy = set_aside(fd, limit as i32 - 1, &free).unwrap();
+        assert!(!free.contains(&copy), "{copy} is a target: {free:?}");
+        assert!((copy as u64) < limit);
+        assert_eq!(inode(copy), ino);
+        let _ = sys::close(copy);
+        // Copies left on target numbers are ours to close.
+        for n in free {
+            if inode(n) == ino {
+                let _ = sys::close(n);
+            }
+        }
     }
 
     #[test]

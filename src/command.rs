@@ -314,7 +314,8 @@ impl Command {
 
     /// Runs the child as user `uid` (`setresuid`). Unless [`groups`] or
     /// [`keep_groups`] says otherwise, the supplementary groups are cleared
-    /// when the caller is allowed to.
+    /// when the caller is allowed to. `u32::MAX` is refused: it is
+    /// `(uid_t)-1`, which `setresuid` takes as "leave unchanged".
     ///
     /// [`groups`]: Command::groups
     /// [`keep_groups`]: Command::keep_groups
@@ -323,13 +324,15 @@ impl Command {
         self
     }
 
-    /// Runs the child with group `gid` (`setresgid`).
+    /// Runs the child with group `gid` (`setresgid`). `u32::MAX` is refused
+    /// (`(gid_t)-1`, "leave unchanged").
     pub fn gid(&mut self, gid: u32) -> &mut Self {
         self.gid = Some(gid);
         self
     }
 
-    /// Sets the child's supplementary groups (`setgroups`).
+    /// Sets the child's supplementary groups (`setgroups`), none of which
+    /// may be `u32::MAX` (`(gid_t)-1`).
     pub fn groups(&mut self, groups: &[u32]) -> &mut Self {
         self.groups = Some(groups.to_vec());
         self
@@ -553,7 +556,8 @@ impl Command {
 
     /// The uid map of the new user namespace, written by the parent to
     /// `/proc/PID/uid_map`. Unprivileged callers may map only their own uid
-    /// (one line, count 1) unless [`id_map_helpers`] is on.
+    /// (one line, count 1) unless [`id_map_helpers`] is on. No range may
+    /// contain `u32::MAX` (`(uid_t)-1`), which the kernel refuses.
     ///
     /// [`id_map_helpers`]: Command::id_map_helpers
     pub fn uid_map(&mut self, maps: impl IntoIterator<Item = IdMap>) -> &mut Self {

@@ -69,6 +69,8 @@ pub(crate) struct Plan {
     pub fd_mappings: Vec<FdMapping>,
     /// The highest target fd (at least 2).
     pub max_target: i32,
+    /// The targets of `fd_mappings`, sorted, for the child's binary searches.
+    pub targets: Vec<i32>,
     /// Sorted, distinct fds kept by `close_other_fds`: 0, 1, 2 and every target.
     pub keep_fds: Vec<i32>,
     pub close_other_fds: bool,

@@ -29,6 +29,10 @@ pub(crate) enum DefaultStdio {
 /// The most supplementary groups Linux accepts (`NGROUPS_MAX`).
 const NGROUPS_MAX: usize = 65536;
 
+/// `(uid_t)-1`, `(gid_t)-1`: not an id, but "unchanged" to `setresuid` and
+/// friends and refused in groups and id maps.
+const NO_ID: u32 = u32::MAX;
+
 /// PATH used when the child's environment has none (glibc's default).
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 
@@ -226,8 +230,10 @@ pub(crate) fn prepare(
         });
     }
     let max_target = fd_mappings.iter().map(|m| m.target).fold(2, i32::max);
+    let mut sorted_targets: Vec<i32> = fd_mappings.iter().map(|m| m.target).collect();
+    sorted_targets.sort_unstable();
     let mut keep_fds: Vec<i32> = alloc::vec![0, 1, 2];
-    keep_fds.extend(fd_mappings.iter().map(|m| m.target));
+    keep_fds.extend_from_slice(&sorted_targets);
     keep_fds.sort_unstable();
     keep_fds.dedup();
 
@@ -243,6 +249,23 @@ pub(crate) fn prepare(
         return Err(invalid(format!(
             "{} supplementary groups are more than the kernel's limit of {NGROUPS_MAX}",
             groups.len()
+        )));
+    }
+    // (uid_t)-1 is no id: set*id() read it as "leave this one unchanged", so
+    // the child would silently keep the caller's; setgroups() refuses it.
+    if cmd.uid == Some(NO_ID) {
+        return Err(invalid(format!(
+            "uid {NO_ID} is (uid_t)-1, which setresuid takes as \"unchanged\""
+        )));
+    }
+    if cmd.gid == Some(NO_ID) {
+        return Err(invalid(format!(
+            "gid {NO_ID} is (gid_t)-1, which setresgid takes as \"unchanged\""
+        )));
+    }
+    if cmd.groups.as_ref().is_some_and(|g| g.contains(&NO_ID)) {
+        return Err(invalid(format!(
+            "supplementary group {NO_ID} is (gid_t)-1, which is no group (setgroups refuses it)"
         )));
     }
     let credentials = Credentials {
@@ -415,6 +438,7 @@ pub(crate) fn prepare(
         piped,
         fd_mappings,
         max_target,
+        targets: sorted_targets,
         keep_fds,
         close_other_fds: cmd.close_other_fds,
         credentials,
@@ -763,7 +787,16 @@ fn namespaces(
             "chroot() and pivot_root() cannot both change the root",
         )));
     }
-    for name in [&cmd.hostname, &cmd.domainname].into_iter().flatten() {
+    for (name, what) in [
+        (&cmd.hostname, "hostname"),
+        (&cmd.domainname, "domain name"),
+    ] {
+        let Some(name) = name else { continue };
+        // sethostname/setdomainname take a length, not a C string: the
+        // kernel would keep the NUL and every reader would stop at it.
+        if name.contains(&0) {
+            return Err(invalid(format!("the {what} contains a NUL byte")));
+        }
         if name.len() > 64 {
             return Err(invalid(format!(
                 "host or domain name {:?} is longer than 64 bytes",
@@ -889,7 +922,7 @@ fn namespaces(
 }
 
 /// `/proc/PID/uid_map` text for `maps`, after checking them as the kernel
-/// would: non-empty ranges inside 32 bits, no overlap inside or outside, at
+/// would: non-empty ranges below (u32)-1, no overlap inside or outside, at
 /// most 340 lines.
 fn id_map_text(maps: &[IdMap], which: &str) -> Result<Vec<u8>, String> {
     if maps.len() > MAX_MAP_LINES {
@@ -903,8 +936,17 @@ fn id_map_text(maps: &[IdMap], which: &str) -> Result<Vec<u8>, String> {
         if map.count == 0 {
             return Err(format!("{which} map line {} has count 0", i + 1));
         }
-        if end(map.inside, map.count) > 1 << 32 || end(map.outside, map.count) > 1 << 32 {
-            return Err(format!("{which} map line {} runs past the last id", i + 1));
+        // map_write() refuses a range that wraps in 32 bits, so one ending
+        // exactly at 2^32 (containing (u32)-1) too.
+        for (side, start) in [("inside", map.inside), ("outside", map.outside)] {
+            if end(start, map.count) > u64::from(NO_ID) {
+                return Err(format!(
+                    "{which} map line {} ({side} {start}, count {}) reaches {which} {NO_ID}, \
+                     which is ({which}_t)-1: the kernel refuses a map range that contains it",
+                    i + 1,
+                    map.count
+                ));
+            }
         }
         for (j, other) in maps.iter().enumerate().take(i) {
             let overlaps = |a: u32, b: u32| {

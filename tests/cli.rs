@@ -511,6 +511,48 @@ fn bad_values_are_usage_errors_naming_the_flag() {
     }
 }
 
+/// (uid_t)-1 is no id: setresuid/setresgid would take it as "unchanged" and
+/// run the program as the caller, and the kernel refuses it in groups and
+/// id maps. A usage error, before anything runs.
+#[test]
+fn minus_one_ids_are_usage_errors() {
+    for (args, message) in [
+        (
+            &["--uid", "4294967295", "true"][..],
+            "invalid value '4294967295' for '--uid': 4294967295 is (uid_t)-1",
+        ),
+        (
+            &["--gid", "4294967295", "true"],
+            "invalid value '4294967295' for '--gid': 4294967295 is (gid_t)-1",
+        ),
+        (
+            &["--groups", "10,4294967295", "true"],
+            "invalid value '4294967295' for '--groups': 4294967295 is (gid_t)-1",
+        ),
+        (
+            &["--map-user", "4294967295:0:1", "true"],
+            "invalid value '4294967295:0:1' for '--map-user'",
+        ),
+        (
+            &["--map-user", "0:4294967286:10", "true"],
+            "invalid value '0:4294967286:10' for '--map-user'",
+        ),
+        (
+            &["--map-group", "4294967291:100:5", "true"],
+            "invalid value '4294967291:100:5' for '--map-group'",
+        ),
+    ] {
+        let out = clonexec(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("clonexec: "), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(err.contains("-1"), "{args:?}: {err}");
+        assert!(err.ends_with("Try 'clonexec --help' for more information.\n"));
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+}
+
 #[test]
 fn missing_program_exits_127() {
     let out = clonexec(&["no-such-program-clonexec"]);

@@ -11,12 +11,14 @@
 //! test of this file opens fds in between. The scripts writing to computed
 //! fd numbers use bash, which (unlike dash) accepts `>&N` for N > 9.
 
+mod attr_support;
 mod common;
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use clonexec::{Command, Prepared, Stdio};
+use attr_support::{helper_command, reported, stdout_of};
+use clonexec::{Command, Prepared, Resource, Stdio};
 use common::{fd_link, inode_of, lowest_free_fds, pipe};
 
 static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -399,4 +401,211 @@ fn fd_inode(fd: i32) -> u64 {
     std::fs::metadata(format!("/proc/self/fd/{fd}"))
         .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
         .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------
+// Targets at the top of the fd limit. dup3 may place an fd on any number
+// below RLIMIT_NOFILE, but nothing can be copied above the highest target
+// when that target is the limit's last number: the child must make room
+// elsewhere. Each case runs in a helper (this binary re-run) whose soft
+// limit is `LOW_NOFILE`, so that our own limit stays as it is.
+
+const HELPER_ENV: &str = "CLONEXEC_FD_MAPPING_HELPER";
+const HELPER_TEST: &str = "fd_mapping_helper";
+
+/// The helper's soft RLIMIT_NOFILE: its highest possible target is 63.
+const LOW_NOFILE: u64 = 64;
+const TOP: i32 = LOW_NOFILE as i32 - 1;
+
+/// Runs the helper in `mode` under [`LOW_NOFILE`] and checks that it got
+/// to its end.
+fn run_low_nofile_helper(test: &str, mode: &str) {
+    if common::skip_under_qemu(
+        test,
+        "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
+    ) {
+        return;
+    }
+    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .unwrap_or(Resource::INFINITY);
+    if hard < LOW_NOFILE {
+        eprintln!("skipping {test}: RLIMIT_NOFILE hard limit {hard}");
+        return;
+    }
+    // Our pipes to the helper must not take the numbers other tests of
+    // this file predict.
+    let _lock = common::lock(&LOCK);
+    let out = stdout_of(helper_command(HELPER_TEST, HELPER_ENV, mode).rlimit(
+        Resource::NOFILE,
+        LOW_NOFILE,
+        hard,
+    ));
+    assert_eq!(reported(&out, "DONE").as_deref(), Some(mode), "{out}");
+}
+
+/// Occupies every free fd number below `n` (with /dev/null), so that the
+/// next fds opened get `n` and up.
+fn fill_fds_below(n: i32) -> Vec<OwnedFd> {
+    let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    assert!(null.as_raw_fd() < n, "no fd below {n} is free");
+    let mut held = vec![];
+    loop {
+        let copy = rustix::io::fcntl_dupfd_cloexec(&null, 0).unwrap();
+        if copy.as_raw_fd() >= n {
+            break;
+        }
+        held.push(copy);
+    }
+    held.push(null);
+    held
+}
+
+/// `readlink /proc/self/fd/N >&N` for each of `fds`: every pipe mapped to
+/// a child fd receives the name of what that fd is in the child.
+fn readlink_script(fds: &[i32]) -> String {
+    fds.iter()
+        .map(|n| format!("readlink /proc/self/fd/{n} >&{n}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn pipe_name(reader: &std::fs::File) -> String {
+    format!("pipe:[{}]\n", inode_of(reader))
+}
+
+/// Runs in a child (this binary re-executed with `HELPER_ENV` set) whose
+/// soft RLIMIT_NOFILE is `LOW_NOFILE`. Only one test runs in it, so the fd
+/// numbers it predicts are not taken by another thread.
+#[test]
+#[ignore = "helper: run by other tests in a child process"]
+fn fd_mapping_helper() {
+    let Ok(mode) = std::env::var(HELPER_ENV) else {
+        return;
+    };
+    let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    assert_eq!(soft, Some(LOW_NOFILE));
+    match mode.as_str() {
+        // A source that sits on no target number does not move at all.
+        "top" => {
+            let (reader, writer) = pipe();
+            let name = pipe_name(&reader);
+            let mut cmd = Command::new("bash");
+            cmd.args(["-c", &readlink_script(&[TOP])]).fd(TOP, writer);
+            let prepared = cmd.prepare().unwrap();
+            assert_eq!(run_and_collect(prepared, cmd, vec![reader]), [name]);
+        }
+        // Targets TOP-1 and TOP whose sources are TOP and TOP-1: both
+        // sources must be copied aside, and nothing fits above TOP.
+        "swap" => {
+            let (ra, wa) = pipe();
+            let (rb, wb) = pipe();
+            let names = vec![pipe_name(&ra), pipe_name(&rb)];
+            let fill = fill_fds_below(TOP - 1);
+            // Copies land in call order: a's at TOP-1, b's at TOP.
+            let mut cmd = Command::new("bash");
+            cmd.args(["-c", &readlink_script(&[TOP - 1, TOP])])
+                .fd(TOP, wa)
+                .fd(TOP - 1, wb);
+            let prepared = cmd.prepare().unwrap();
+            assert_fd_is_pipe(TOP - 1, inode_of(&ra));
+            assert_fd_is_pipe(TOP, inode_of(&rb));
+            // Room below for the spawn's own fds and the copies.
+            drop(fill);
+            assert_eq!(run_and_collect(prepared, cmd, vec![ra, rb]), names);
+        }
+        // The report pipe's write end on a target: it must be copied
+        // aside, and keep working, for a spawn that execs and for one
+        // that fails. (This process's first spawn: its report comes
+        // through the pipe.)
+        "report_pipe" | "report_pipe_failed_exec" => {
+            let failing = mode == "report_pipe_failed_exec";
+            let (mut ra, wa) = pipe();
+            let (rb, wb) = pipe();
+            let free = lowest_free_fds(4);
+            // prepare() copies a to free[0] and b to free[1]; spawn() then
+            // makes the report pipe at free[2] and free[3] (the write end,
+            // the child's).
+            let target = free[3];
+            let mut cmd = Command::new(if failing {
+                "/nonexistent/program"
+            } else {
+                "bash"
+            });
+            cmd.args(["-c", &readlink_script(&[target, TOP])])
+                .fd(target, wa)
+                .fd(TOP, wb);
+            let prepared = cmd.prepare().unwrap();
+            assert_fd_is_pipe(free[0], inode_of(&ra));
+            assert_fd_is_pipe(free[1], inode_of(&rb));
+            if failing {
+                let err = prepared
+                    .spawn()
+                    .expect_err("there is no /nonexistent/program");
+                assert_eq!(err.step(), Some(clonexec::Step::Exec), "{err}");
+                assert_eq!(err.raw_os_error(), Some(common::ENOENT), "{err}");
+                drop((prepared, cmd));
+                let mut text = String::new();
+                ra.read_to_string(&mut text).unwrap();
+                assert_eq!(text, "", "the report went into the mapped pipe");
+            } else {
+                let names = vec![pipe_name(&ra), pipe_name(&rb)];
+                assert_eq!(run_and_collect(prepared, cmd, vec![ra, rb]), names);
+            }
+        }
+        // The program's fd (from_fd) on a target: copied aside, it must
+        // still be there for execveat.
+        "program_fd" => {
+            let (ra, wa) = pipe();
+            let (rb, wb) = pipe();
+            let bash = std::fs::File::open("/bin/bash").unwrap();
+            let bash_name = fd_link(bash.as_raw_fd());
+            let free = lowest_free_fds(3);
+            // prepare() copies a to free[0], b to free[1], then the
+            // program's fd to free[2].
+            let target = free[2];
+            let mut cmd = Command::from_fd(bash);
+            cmd.args(["-c", &readlink_script(&[target, TOP])])
+                .fd(target, wa)
+                .fd(TOP, wb);
+            let prepared = cmd.prepare().unwrap();
+            assert_fd_is_pipe(free[0], inode_of(&ra));
+            assert_fd_is_pipe(free[1], inode_of(&rb));
+            assert_eq!(fd_link(free[2]), bash_name);
+            let names = vec![pipe_name(&ra), pipe_name(&rb)];
+            assert_eq!(run_and_collect(prepared, cmd, vec![ra, rb]), names);
+        }
+        other => panic!("unknown helper mode {other:?}"),
+    }
+    attr_support::report("DONE", &mode);
+}
+
+#[test]
+fn fd_target_at_the_top_of_the_fd_limit() {
+    run_low_nofile_helper("fd_target_at_the_top_of_the_fd_limit", "top");
+}
+
+#[test]
+fn fd_swap_at_the_top_of_the_fd_limit() {
+    run_low_nofile_helper("fd_swap_at_the_top_of_the_fd_limit", "swap");
+}
+
+#[test]
+fn report_pipe_on_a_target_at_the_top_of_the_fd_limit() {
+    run_low_nofile_helper(
+        "report_pipe_on_a_target_at_the_top_of_the_fd_limit",
+        "report_pipe",
+    );
+    run_low_nofile_helper(
+        "report_pipe_on_a_target_at_the_top_of_the_fd_limit",
+        "report_pipe_failed_exec",
+    );
+}
+
+#[test]
+fn program_fd_on_a_target_at_the_top_of_the_fd_limit() {
+    run_low_nofile_helper(
+        "program_fd_on_a_target_at_the_top_of_the_fd_limit",
+        "program_fd",
+    );
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use clonexec::{Command, Stdio};
+use clonexec::{Command, IdMap, Namespaces, Stdio};
 
 /// Asserts that `cmd` is refused by prepare() (and by spawn()) with a
 /// message containing each of `needles`.
@@ -154,6 +154,94 @@ fn fd_target_above_the_fd_limit_is_refused() {
         "true",
         &["fd target 2147483647", "RLIMIT_NOFILE"],
     );
+}
+
+/// sethostname/setdomainname take a length, so a NUL would not fail there:
+/// the name would be cut at it without a word.
+#[test]
+fn nul_byte_in_the_hostname_or_domainname_is_refused() {
+    assert_refused(
+        Command::new("true")
+            .namespaces(Namespaces::UTS)
+            .hostname("box\0evil"),
+        "true",
+        &["the hostname contains a NUL byte"],
+    );
+    assert_refused(
+        Command::new("true")
+            .namespaces(Namespaces::UTS)
+            .domainname("example\0.org"),
+        "true",
+        &["the domain name contains a NUL byte"],
+    );
+}
+
+/// (uid_t)-1 is no id: setresuid/setresgid take it as "leave unchanged", so
+/// the child would go on as the caller (root) where std's Command fails.
+#[test]
+fn uid_or_gid_of_minus_one_is_refused() {
+    assert_refused(
+        Command::new("true").uid(u32::MAX),
+        "true",
+        &[
+            "uid 4294967295 is (uid_t)-1",
+            "setresuid takes as \"unchanged\"",
+        ],
+    );
+    assert_refused(
+        Command::new("true").gid(u32::MAX),
+        "true",
+        &[
+            "gid 4294967295 is (gid_t)-1",
+            "setresgid takes as \"unchanged\"",
+        ],
+    );
+    assert_refused(
+        Command::new("true").groups(&[10, u32::MAX]),
+        "true",
+        &["supplementary group 4294967295 is (gid_t)-1"],
+    );
+    // The highest real id is fine.
+    Command::new("true")
+        .uid(u32::MAX - 1)
+        .gid(u32::MAX - 1)
+        .groups(&[u32::MAX - 1])
+        .prepare()
+        .unwrap();
+}
+
+/// The kernel refuses an id map line whose inside or outside range contains
+/// (u32)-1, which a range ending exactly at 2^32 does.
+#[test]
+fn id_map_range_reaching_minus_one_is_refused() {
+    let user = || {
+        let mut cmd = Command::new("true");
+        cmd.namespaces(Namespaces::USER);
+        cmd
+    };
+    assert_refused(
+        user().uid_map([IdMap::new(u32::MAX, 0, 1)]),
+        "true",
+        &["uid map line 1", "inside 4294967295", "(uid_t)-1"],
+    );
+    assert_refused(
+        user().uid_map([IdMap::new(0, 0, 1), IdMap::new(1, u32::MAX - 9, 10)]),
+        "true",
+        &["uid map line 2", "outside 4294967286", "(uid_t)-1"],
+    );
+    assert_refused(
+        user().gid_map([IdMap::new(u32::MAX - 4, 100, 5)]),
+        "true",
+        &["gid map line 1", "inside 4294967291", "(gid_t)-1"],
+    );
+    assert_refused(
+        user().gid_map([IdMap::new(0, u32::MAX, 1)]),
+        "true",
+        &["gid map line 1", "outside 4294967295", "(gid_t)-1"],
+    );
+    // Ranges that stop at 4294967294 are fine.
+    let top = [IdMap::new(u32::MAX - 10, u32::MAX - 10, 10)];
+    user().uid_map(top).gid_map(top).prepare().unwrap();
 }
 
 #[test]

@@ -747,6 +747,20 @@ fn non_negative(value: &str, flag: &str) -> Result<i32, Failure> {
     i32::try_from(n).map_err(|e| invalid(value, flag, e))
 }
 
+/// `(uid_t)-1`: set*id() take it as "unchanged", and the kernel refuses it
+/// in groups and id maps.
+const NO_ID: u32 = u32::MAX;
+
+/// Parses a uid or gid (`kind`) of `--flag`, refusing [`NO_ID`]; `why` says
+/// what the call that gets it would make of it.
+fn id(value: &str, flag: &str, kind: &str, why: &str) -> Result<u32, Failure> {
+    let id: u32 = item(value, flag)?;
+    if id == NO_ID {
+        return Err(invalid(value, flag, format!("{id} is ({kind}_t)-1, {why}")));
+    }
+    Ok(id)
+}
+
 /// Parses a comma-separated list (empty text is an empty list).
 fn list<T: FromStr>(value: &str, flag: &str) -> Result<Vec<T>, Failure>
 where
@@ -956,8 +970,8 @@ fn namespace_list(value: &str, flag: &str) -> Result<Namespaces, Failure> {
     Ok(namespaces)
 }
 
-/// Parses an id map line `IN:OUT:COUNT` of `--flag`.
-fn id_map(value: &str, flag: &str) -> Result<IdMap, Failure> {
+/// Parses an id map line `IN:OUT:COUNT` of `--flag`, mapping `kind` ids.
+fn id_map(value: &str, flag: &str, kind: &str) -> Result<IdMap, Failure> {
     let parts: Vec<&str> = value.split(':').collect();
     let [inside, outside, count] = parts[..] else {
         return Err(invalid(value, flag, "expected INSIDE:OUTSIDE:COUNT"));
@@ -969,6 +983,18 @@ fn id_map(value: &str, flag: &str) -> Result<IdMap, Failure> {
     );
     if map.count == 0 {
         return Err(invalid(value, flag, "COUNT is 0"));
+    }
+    for (side, start) in [("INSIDE", map.inside), ("OUTSIDE", map.outside)] {
+        if u64::from(start) + u64::from(map.count) > u64::from(NO_ID) {
+            return Err(invalid(
+                value,
+                flag,
+                format!(
+                    "{side}+COUNT reaches {NO_ID}, which is ({kind}_t)-1: the kernel refuses \
+                     a map range that contains it"
+                ),
+            ));
+        }
     }
     Ok(map)
 }
@@ -1077,14 +1103,39 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
 
             // Credentials
             Long("uid") => {
-                let uid: u32 = item(&text(p.value()?, "uid")?, "uid")?;
+                let uid = id(
+                    &text(p.value()?, "uid")?,
+                    "uid",
+                    "uid",
+                    "which setresuid takes as \"unchanged\"",
+                )?;
                 inv.set(move |c| c.uid(uid));
             }
             Long("gid") => {
-                let gid: u32 = item(&text(p.value()?, "gid")?, "gid")?;
+                let gid = id(
+                    &text(p.value()?, "gid")?,
+                    "gid",
+                    "gid",
+                    "which setresgid takes as \"unchanged\"",
+                )?;
                 inv.set(move |c| c.gid(gid));
             }
-            Long("groups") => inv.groups = Some(list(&text(p.value()?, "groups")?, "groups")?),
+            Long("groups") => {
+                let value = text(p.value()?, "groups")?;
+                let groups = value
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        id(
+                            s,
+                            "groups",
+                            "gid",
+                            "which is no group (setgroups refuses it)",
+                        )
+                    })
+                    .collect::<Result<_, _>>()?;
+                inv.groups = Some(groups);
+            }
             Long("keep-groups") => inv.keep_groups = true,
             Long("ambient-caps") => {
                 let value = text(p.value()?, "ambient-caps")?;
@@ -1168,11 +1219,11 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
             }
             Long("map-root-user") => inv.map_root_user = true,
             Long("map-user") => {
-                let map = id_map(&text(p.value()?, "map-user")?, "map-user")?;
+                let map = id_map(&text(p.value()?, "map-user")?, "map-user", "uid")?;
                 inv.uid_map.push(map);
             }
             Long("map-group") => {
-                let map = id_map(&text(p.value()?, "map-group")?, "map-group")?;
+                let map = id_map(&text(p.value()?, "map-group")?, "map-group", "gid")?;
                 inv.gid_map.push(map);
             }
             Long("setgroups") => {
@@ -1531,7 +1582,7 @@ mod tests {
         assert_eq!(hex_or_decimal("0x0040000", "personality").unwrap(), 0x40000);
         assert_eq!(hex_or_decimal("8", "personality").unwrap(), 8);
         assert_eq!(
-            id_map("0:1000:65536", "map-user").unwrap(),
+            id_map("0:1000:65536", "map-user", "uid").unwrap(),
             IdMap::new(0, 1000, 65536)
         );
         assert_eq!(
@@ -1607,6 +1658,11 @@ mod tests {
             (&["--pdeathsig", "NOPE", "true"], "'--pdeathsig'"),
             (&["--ambient-caps", "cap_nope", "true"], "'--ambient-caps'"),
             (&["--groups", "1,x", "true"], "'--groups'"),
+            (&["--uid", "4294967295", "true"], "(uid_t)-1"),
+            (&["--gid", "4294967295", "true"], "(gid_t)-1"),
+            (&["--groups", "1,4294967295", "true"], "(gid_t)-1"),
+            (&["--map-user", "4294967295:0:1", "true"], "(uid_t)-1"),
+            (&["--map-group", "0:4294967286:10", "true"], "(gid_t)-1"),
             (&["--env", "=v", "true"], "'--env'"),
             (&["--fd", "5", "true"], "'--fd'"),
             (&["--uid"], "'--uid'"),
