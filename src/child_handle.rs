@@ -132,9 +132,9 @@ impl Child {
         let result = if self.status.is_some() {
             Err(linux_raw_sys::errno::ESRCH as i32)
         } else if let Some(pidfd) = &self.pidfd {
-            crate::sys::pidfd_send_signal(pidfd.as_raw_fd(), signal.as_raw())
+            crate::sys::process::pidfd_send_signal(pidfd.as_raw_fd(), signal.as_raw())
         } else {
-            crate::sys::kill(self.pid, signal.as_raw())
+            crate::sys::process::kill(self.pid, signal.as_raw())
         };
         result.map_err(|errno| {
             Error::os(

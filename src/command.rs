@@ -8,6 +8,7 @@ use rustix::fd::OwnedFd;
 use crate::child_handle::{Child, ExitStatus, Output};
 use crate::prepare::{DefaultStdio, EnvCapture, prepare};
 use crate::spawn::Prepared;
+use crate::spec::Spec;
 use crate::stdio::Stdio;
 use crate::{
     Arg, CapSet, Capability, Error, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags,
@@ -33,60 +34,7 @@ use crate::{
 /// [`output`]: Command::output
 #[derive(Debug)]
 pub struct Command {
-    pub(crate) program: Vec<u8>,
-    /// The file to run instead of a path ([`Command::from_fd`]).
-    pub(crate) program_fd: Option<OwnedFd>,
-    pub(crate) arg0: Option<Vec<u8>>,
-    pub(crate) args: Vec<Vec<u8>>,
-    pub(crate) env_clear: bool,
-    /// Environment changes in call order: `Some` sets, `None` removes.
-    pub(crate) env_changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
-    pub(crate) current_dir: Option<Vec<u8>>,
-    pub(crate) stdio: [Option<Stdio>; 3],
-    pub(crate) fds: Vec<(i32, OwnedFd)>,
-    pub(crate) close_other_fds: bool,
-    pub(crate) uid: Option<u32>,
-    pub(crate) gid: Option<u32>,
-    pub(crate) groups: Option<Vec<u32>>,
-    pub(crate) keep_groups: bool,
-    pub(crate) setsid: bool,
-    pub(crate) process_group: Option<i32>,
-    pub(crate) pdeathsig: Option<Signal>,
-    pub(crate) ambient_caps: Vec<Capability>,
-    pub(crate) create_pidfd: bool,
-    pub(crate) capabilities: Option<CapSet>,
-    pub(crate) bounding_set: Option<Vec<Capability>>,
-    pub(crate) securebits: Option<SecureBits>,
-    pub(crate) no_new_privs: bool,
-    pub(crate) seccomp_filter: Option<Vec<SockFilter>>,
-    pub(crate) seccomp_flags: SeccompFlags,
-    pub(crate) rlimits: Vec<(Resource, u64, u64)>,
-    pub(crate) oom_score_adj: Option<i32>,
-    pub(crate) personality: Option<u32>,
-    pub(crate) ptrace_traceme: bool,
-    pub(crate) foreground: Option<OwnedFd>,
-    pub(crate) controlling_tty: Option<i32>,
-    pub(crate) no_controlling_tty: bool,
-    pub(crate) setsid_if_tty: bool,
-    pub(crate) signal_mask: Option<SigSet>,
-    pub(crate) reset_ignored_signals: bool,
-    pub(crate) new_session_keyring: bool,
-    pub(crate) namespaces: Namespaces,
-    pub(crate) uid_map: Vec<IdMap>,
-    pub(crate) gid_map: Vec<IdMap>,
-    pub(crate) allow_setgroups: Option<bool>,
-    pub(crate) id_map_helpers: bool,
-    pub(crate) join_namespaces: Vec<(OwnedFd, Namespaces)>,
-    pub(crate) cgroup: Option<OwnedFd>,
-    pub(crate) mount_propagation: Option<Propagation>,
-    pub(crate) hostname: Option<Vec<u8>>,
-    pub(crate) domainname: Option<Vec<u8>>,
-    pub(crate) loopback_up: bool,
-    pub(crate) mounts: Vec<Mount>,
-    pub(crate) chroot: Option<Vec<u8>>,
-    pub(crate) pivot_root: Option<Vec<u8>>,
-    pub(crate) pid1_init: bool,
-    pub(crate) lock_mounts: bool,
+    spec: Spec,
 }
 
 impl Command {
@@ -103,58 +51,7 @@ impl Command {
     /// [`arg0`]: Command::arg0
     pub fn new(program: impl Arg) -> Command {
         Command {
-            program: program.into_arg_bytes(),
-            program_fd: None,
-            arg0: None,
-            args: Vec::new(),
-            env_clear: false,
-            env_changes: Vec::new(),
-            current_dir: None,
-            stdio: [None, None, None],
-            fds: Vec::new(),
-            close_other_fds: false,
-            uid: None,
-            gid: None,
-            groups: None,
-            keep_groups: false,
-            setsid: false,
-            process_group: None,
-            pdeathsig: None,
-            ambient_caps: Vec::new(),
-            create_pidfd: false,
-            capabilities: None,
-            bounding_set: None,
-            securebits: None,
-            no_new_privs: false,
-            seccomp_filter: None,
-            seccomp_flags: SeccompFlags::empty(),
-            rlimits: Vec::new(),
-            oom_score_adj: None,
-            personality: None,
-            ptrace_traceme: false,
-            foreground: None,
-            controlling_tty: None,
-            no_controlling_tty: false,
-            setsid_if_tty: false,
-            signal_mask: None,
-            reset_ignored_signals: false,
-            new_session_keyring: false,
-            namespaces: Namespaces::empty(),
-            uid_map: Vec::new(),
-            gid_map: Vec::new(),
-            allow_setgroups: None,
-            id_map_helpers: false,
-            join_namespaces: Vec::new(),
-            cgroup: None,
-            mount_propagation: None,
-            hostname: None,
-            domainname: None,
-            loopback_up: false,
-            mounts: Vec::new(),
-            chroot: None,
-            pivot_root: None,
-            pid1_init: false,
-            lock_mounts: false,
+            spec: Spec::new(program.into_arg_bytes()),
         }
     }
 
@@ -185,13 +82,13 @@ impl Command {
         let fd = fd.into();
         let name = fd_path(&fd);
         let mut cmd = Command::new(name);
-        cmd.program_fd = Some(fd);
+        cmd.spec.program_fd = Some(fd);
         cmd
     }
 
     /// Adds an argument.
     pub fn arg(&mut self, arg: impl Arg) -> &mut Self {
-        self.args.push(arg.into_arg_bytes());
+        self.spec.args.push(arg.into_arg_bytes());
         self
     }
 
@@ -201,20 +98,23 @@ impl Command {
         I: IntoIterator,
         I::Item: Arg,
     {
-        self.args.extend(args.into_iter().map(Arg::into_arg_bytes));
+        self.spec
+            .args
+            .extend(args.into_iter().map(Arg::into_arg_bytes));
         self
     }
 
     /// Sets argv\[0\] (what the program sees as its name) instead of the
     /// program path.
     pub fn arg0(&mut self, arg0: impl Arg) -> &mut Self {
-        self.arg0 = Some(arg0.into_arg_bytes());
+        self.spec.arg0 = Some(arg0.into_arg_bytes());
         self
     }
 
     /// Sets an environment variable in the child.
     pub fn env(&mut self, key: impl Arg, value: impl Arg) -> &mut Self {
-        self.env_changes
+        self.spec
+            .env_changes
             .push((key.into_arg_bytes(), Some(value.into_arg_bytes())));
         self
     }
@@ -234,7 +134,7 @@ impl Command {
 
     /// Removes an environment variable from the child's environment.
     pub fn env_remove(&mut self, key: impl Arg) -> &mut Self {
-        self.env_changes.push((key.into_arg_bytes(), None));
+        self.spec.env_changes.push((key.into_arg_bytes(), None));
         self
     }
 
@@ -243,8 +143,8 @@ impl Command {
     ///
     /// [`env`]: Command::env
     pub fn env_clear(&mut self) -> &mut Self {
-        self.env_clear = true;
-        self.env_changes.clear();
+        self.spec.env_clear = true;
+        self.spec.env_changes.clear();
         self
     }
 
@@ -252,7 +152,7 @@ impl Command {
     /// it is checked with the new user's permissions; a relative program
     /// path is then relative to it.
     pub fn current_dir(&mut self, dir: impl Arg) -> &mut Self {
-        self.current_dir = Some(dir.into_arg_bytes());
+        self.spec.current_dir = Some(dir.into_arg_bytes());
         self
     }
 
@@ -260,7 +160,7 @@ impl Command {
     ///
     /// [`output`]: Command::output
     pub fn stdin(&mut self, stdio: impl Into<Stdio>) -> &mut Self {
-        self.stdio[0] = Some(stdio.into());
+        self.spec.stdio[0] = Some(stdio.into());
         self
     }
 
@@ -268,7 +168,7 @@ impl Command {
     ///
     /// [`output`]: Command::output
     pub fn stdout(&mut self, stdio: impl Into<Stdio>) -> &mut Self {
-        self.stdio[1] = Some(stdio.into());
+        self.spec.stdio[1] = Some(stdio.into());
         self
     }
 
@@ -276,7 +176,7 @@ impl Command {
     ///
     /// [`output`]: Command::output
     pub fn stderr(&mut self, stdio: impl Into<Stdio>) -> &mut Self {
-        self.stdio[2] = Some(stdio.into());
+        self.spec.stdio[2] = Some(stdio.into());
         self
     }
 
@@ -299,7 +199,7 @@ impl Command {
     /// assert_eq!(text, "mapped\n");
     /// ```
     pub fn fd(&mut self, child_fd: i32, fd: impl Into<OwnedFd>) -> &mut Self {
-        self.fds.push((child_fd, fd.into()));
+        self.spec.fds.push((child_fd, fd.into()));
         self
     }
 
@@ -308,7 +208,7 @@ impl Command {
     ///
     /// [`fd`]: Command::fd
     pub fn close_other_fds(&mut self, close: bool) -> &mut Self {
-        self.close_other_fds = close;
+        self.spec.close_other_fds = close;
         self
     }
 
@@ -320,33 +220,33 @@ impl Command {
     /// [`groups`]: Command::groups
     /// [`keep_groups`]: Command::keep_groups
     pub fn uid(&mut self, uid: u32) -> &mut Self {
-        self.uid = Some(uid);
+        self.spec.uid = Some(uid);
         self
     }
 
     /// Runs the child with group `gid` (`setresgid`). `u32::MAX` is refused
     /// (`(gid_t)-1`, "leave unchanged").
     pub fn gid(&mut self, gid: u32) -> &mut Self {
-        self.gid = Some(gid);
+        self.spec.gid = Some(gid);
         self
     }
 
     /// Sets the child's supplementary groups (`setgroups`), none of which
     /// may be `u32::MAX` (`(gid_t)-1`).
     pub fn groups(&mut self, groups: &[u32]) -> &mut Self {
-        self.groups = Some(groups.to_vec());
+        self.spec.groups = Some(groups.to_vec());
         self
     }
 
     /// Keeps the caller's supplementary groups across a uid/gid change.
     pub fn keep_groups(&mut self, keep: bool) -> &mut Self {
-        self.keep_groups = keep;
+        self.spec.keep_groups = keep;
         self
     }
 
     /// Starts the child in a new session (`setsid`).
     pub fn setsid(&mut self, setsid: bool) -> &mut Self {
-        self.setsid = setsid;
+        self.spec.setsid = setsid;
         self
     }
 
@@ -355,7 +255,7 @@ impl Command {
     /// child already leads a new group: 0 is then a no-op and any other
     /// value is refused.
     pub fn process_group(&mut self, pgid: i32) -> &mut Self {
-        self.process_group = Some(pgid);
+        self.spec.process_group = Some(pgid);
         self
     }
 
@@ -366,7 +266,7 @@ impl Command {
     /// Linux ties this to the spawning *thread*, not the process: spawn from
     /// a long-lived thread.
     pub fn pdeathsig(&mut self, signal: Signal) -> &mut Self {
-        self.pdeathsig = Some(signal);
+        self.spec.pdeathsig = Some(signal);
         self
     }
 
@@ -374,14 +274,14 @@ impl Command {
     /// survive exec (and a uid change) into an unprivileged program. The
     /// caller must have them permitted.
     pub fn ambient_caps(&mut self, caps: impl IntoIterator<Item = Capability>) -> &mut Self {
-        self.ambient_caps = caps.into_iter().collect();
+        self.spec.ambient_caps = caps.into_iter().collect();
         self
     }
 
     /// Asks for a pidfd for the child ([`Child::pidfd`]), used for
     /// race-free `wait` and `kill`.
     pub fn create_pidfd(&mut self, create: bool) -> &mut Self {
-        self.create_pidfd = create;
+        self.spec.create_pidfd = create;
         self
     }
 
@@ -396,7 +296,7 @@ impl Command {
     /// [`securebits`]: Command::securebits
     /// [`bounding_set`]: Command::bounding_set
     pub fn capabilities(&mut self, sets: CapSet) -> &mut Self {
-        self.capabilities = Some(sets);
+        self.spec.capabilities = Some(sets);
         self
     }
 
@@ -404,7 +304,7 @@ impl Command {
     /// every other one up to the kernel's last capability). Needs
     /// `CAP_SETPCAP`; done before the uid change.
     pub fn bounding_set(&mut self, keep: impl IntoIterator<Item = Capability>) -> &mut Self {
-        self.bounding_set = Some(keep.into_iter().collect());
+        self.spec.bounding_set = Some(keep.into_iter().collect());
         self
     }
 
@@ -412,7 +312,7 @@ impl Command {
     /// `CAP_SETPCAP`; done before the uid change, so that `KEEP_CAPS` and
     /// `NO_SETUID_FIXUP` apply to it.
     pub fn securebits(&mut self, bits: SecureBits) -> &mut Self {
-        self.securebits = Some(bits);
+        self.spec.securebits = Some(bits);
         self
     }
 
@@ -420,7 +320,7 @@ impl Command {
     /// bits and file capabilities are ignored). Lets an unprivileged caller
     /// install a seccomp filter.
     pub fn no_new_privs(&mut self, set: bool) -> &mut Self {
-        self.no_new_privs = set;
+        self.spec.no_new_privs = set;
         self
     }
 
@@ -434,13 +334,13 @@ impl Command {
     ///
     /// [`no_new_privs(true)`]: Command::no_new_privs
     pub fn seccomp_filter(&mut self, filter: Vec<SockFilter>) -> &mut Self {
-        self.seccomp_filter = Some(filter);
+        self.spec.seccomp_filter = Some(filter);
         self
     }
 
     /// Flags for [`seccomp_filter`](Command::seccomp_filter).
     pub fn seccomp_flags(&mut self, flags: SeccompFlags) -> &mut Self {
-        self.seccomp_flags = flags;
+        self.spec.seccomp_flags = flags;
         self
     }
 
@@ -448,8 +348,8 @@ impl Command {
     /// ([`Resource::INFINITY`]) is no limit. Setting the same resource
     /// again replaces the earlier value.
     pub fn rlimit(&mut self, resource: Resource, soft: u64, hard: u64) -> &mut Self {
-        self.rlimits.retain(|(r, _, _)| *r != resource);
-        self.rlimits.push((resource, soft, hard));
+        self.spec.rlimits.retain(|(r, _, _)| *r != resource);
+        self.spec.rlimits.push((resource, soft, hard));
         self
     }
 
@@ -461,21 +361,21 @@ impl Command {
     /// the kernel would copy the value to the caller as well. (Set it on the
     /// caller instead; the child inherits it.)
     pub fn oom_score_adj(&mut self, adj: i32) -> &mut Self {
-        self.oom_score_adj = Some(adj);
+        self.spec.oom_score_adj = Some(adj);
         self
     }
 
     /// Sets the child's execution domain (`personality(2)`, e.g.
     /// `ADDR_NO_RANDOMIZE` = 0x0040000).
     pub fn personality(&mut self, persona: u32) -> &mut Self {
-        self.personality = Some(persona);
+        self.spec.personality = Some(persona);
         self
     }
 
     /// Makes the child a tracee of the caller (`PTRACE_TRACEME`): it stops
     /// with `SIGTRAP` at exec, before running any of the program.
     pub fn ptrace_traceme(&mut self, trace: bool) -> &mut Self {
-        self.ptrace_traceme = trace;
+        self.spec.ptrace_traceme = trace;
         self
     }
 
@@ -483,7 +383,7 @@ impl Command {
     /// terminal (`TIOCSPGRP`), as shells do for a job. Usually with
     /// [`process_group(0)`](Command::process_group).
     pub fn foreground(&mut self, tty: impl Into<OwnedFd>) -> &mut Self {
-        self.foreground = Some(tty.into());
+        self.spec.foreground = Some(tty.into());
         self
     }
 
@@ -491,13 +391,13 @@ impl Command {
     /// the fd mapping) the child's controlling terminal (`TIOCSCTTY`).
     /// Needs [`setsid(true)`](Command::setsid).
     pub fn controlling_tty(&mut self, child_fd: i32) -> &mut Self {
-        self.controlling_tty = Some(child_fd);
+        self.spec.controlling_tty = Some(child_fd);
         self
     }
 
     /// Detaches the child from its controlling terminal (`TIOCNOTTY`).
     pub fn no_controlling_tty(&mut self, detach: bool) -> &mut Self {
-        self.no_controlling_tty = detach;
+        self.spec.no_controlling_tty = detach;
         self
     }
 
@@ -505,28 +405,28 @@ impl Command {
     /// stderr is a terminal, so that it cannot push input into the
     /// caller's terminal with `TIOCSTI`.
     pub fn setsid_if_tty(&mut self, setsid: bool) -> &mut Self {
-        self.setsid_if_tty = setsid;
+        self.spec.setsid_if_tty = setsid;
         self
     }
 
     /// The child's signal mask at exec (default: the caller's mask at the
     /// time of the spawn).
     pub fn signal_mask(&mut self, mask: SigSet) -> &mut Self {
-        self.signal_mask = Some(mask);
+        self.spec.signal_mask = Some(mask);
         self
     }
 
     /// Also resets ignored signals (`SIG_IGN`) to their default action.
     /// Caught signals are always reset; SIGPIPE always is.
     pub fn reset_ignored_signals(&mut self, reset: bool) -> &mut Self {
-        self.reset_ignored_signals = reset;
+        self.spec.reset_ignored_signals = reset;
         self
     }
 
     /// Gives the child a fresh, anonymous session keyring
     /// (`KEYCTL_JOIN_SESSION_KEYRING`), so it cannot reach the caller's keys.
     pub fn new_session_keyring(&mut self, new: bool) -> &mut Self {
-        self.new_session_keyring = new;
+        self.spec.new_session_keyring = new;
         self
     }
 
@@ -550,7 +450,7 @@ impl Command {
     /// assert_eq!(out.stdout, b"0\n");
     /// ```
     pub fn namespaces(&mut self, namespaces: Namespaces) -> &mut Self {
-        self.namespaces = namespaces;
+        self.spec.namespaces = namespaces;
         self
     }
 
@@ -561,13 +461,13 @@ impl Command {
     ///
     /// [`id_map_helpers`]: Command::id_map_helpers
     pub fn uid_map(&mut self, maps: impl IntoIterator<Item = IdMap>) -> &mut Self {
-        self.uid_map = maps.into_iter().collect();
+        self.spec.uid_map = maps.into_iter().collect();
         self
     }
 
     /// The gid map of the new user namespace (`/proc/PID/gid_map`).
     pub fn gid_map(&mut self, maps: impl IntoIterator<Item = IdMap>) -> &mut Self {
-        self.gid_map = maps.into_iter().collect();
+        self.spec.gid_map = maps.into_iter().collect();
         self
     }
 
@@ -579,7 +479,7 @@ impl Command {
     /// `allow_setgroups(true)` for an unprivileged caller makes the gid map
     /// write fail with `EPERM`.
     pub fn allow_setgroups(&mut self, allow: bool) -> &mut Self {
-        self.allow_setgroups = Some(allow);
+        self.spec.allow_setgroups = Some(allow);
         self
     }
 
@@ -587,7 +487,7 @@ impl Command {
     /// (package `uidmap`), which let an unprivileged user map the ranges
     /// granted in `/etc/subuid` and `/etc/subgid`.
     pub fn id_map_helpers(&mut self, helpers: bool) -> &mut Self {
-        self.id_map_helpers = helpers;
+        self.spec.id_map_helpers = helpers;
         self
     }
 
@@ -596,7 +496,7 @@ impl Command {
     /// user namespace is joined first. Creating and joining the same kind
     /// is refused.
     pub fn join_namespace(&mut self, fd: impl Into<OwnedFd>, kind: Namespaces) -> &mut Self {
-        self.join_namespaces.push((fd.into(), kind));
+        self.spec.join_namespaces.push((fd.into(), kind));
         self
     }
 
@@ -604,40 +504,40 @@ impl Command {
     /// (`CLONE_INTO_CGROUP`, clone3 only, Linux 5.7+): no moment outside
     /// it.
     pub fn cgroup(&mut self, dir: impl Into<OwnedFd>) -> &mut Self {
-        self.cgroup = Some(dir.into());
+        self.spec.cgroup = Some(dir.into());
         self
     }
 
     /// Mount propagation of `/` in the new mount namespace (default
     /// [`Propagation::Private`], so the child's mounts never reach the host).
     pub fn mount_propagation(&mut self, propagation: Propagation) -> &mut Self {
-        self.mount_propagation = Some(propagation);
+        self.spec.mount_propagation = Some(propagation);
         self
     }
 
     /// The hostname in the new (or joined) UTS namespace.
     pub fn hostname(&mut self, name: impl Arg) -> &mut Self {
-        self.hostname = Some(name.into_arg_bytes());
+        self.spec.hostname = Some(name.into_arg_bytes());
         self
     }
 
     /// The NIS domain name in the new (or joined) UTS namespace.
     pub fn domainname(&mut self, name: impl Arg) -> &mut Self {
-        self.domainname = Some(name.into_arg_bytes());
+        self.spec.domainname = Some(name.into_arg_bytes());
         self
     }
 
     /// Brings the loopback interface up in the new network namespace (it
     /// starts down).
     pub fn loopback_up(&mut self, up: bool) -> &mut Self {
-        self.loopback_up = up;
+        self.spec.loopback_up = up;
         self
     }
 
     /// Adds a mount, made in the new mount namespace after the propagation
     /// change and before `chroot`/`pivot_root`, in the order added.
     pub fn mount(&mut self, mount: Mount) -> &mut Self {
-        self.mounts.push(mount);
+        self.spec.mounts.push(mount);
         self
     }
 
@@ -646,7 +546,7 @@ impl Command {
     ///
     /// [`current_dir`]: Command::current_dir
     pub fn chroot(&mut self, dir: impl Arg) -> &mut Self {
-        self.chroot = Some(dir.into_arg_bytes());
+        self.spec.chroot = Some(dir.into_arg_bytes());
         self
     }
 
@@ -654,7 +554,7 @@ impl Command {
     /// `pivot_root`, and detaches the old root so nothing of it stays
     /// reachable. Needs [`Namespaces::MOUNT`].
     pub fn pivot_root(&mut self, new_root: impl Arg) -> &mut Self {
-        self.pivot_root = Some(new_root.into_arg_bytes());
+        self.spec.pivot_root = Some(new_root.into_arg_bytes());
         self
     }
 
@@ -679,7 +579,7 @@ impl Command {
     ///
     /// [`Child::id`]: crate::Child::id
     pub fn pid1_init(&mut self, init: bool) -> &mut Self {
-        self.pid1_init = init;
+        self.spec.pid1_init = init;
         self
     }
 
@@ -694,7 +594,7 @@ impl Command {
     /// could not write its own maps after the change): choose the ids with a
     /// user namespace's maps instead.
     pub fn lock_mounts(&mut self, lock: bool) -> &mut Self {
-        self.lock_mounts = lock;
+        self.spec.lock_mounts = lock;
         self
     }
 
@@ -722,12 +622,17 @@ impl Command {
     /// [`status`]: Command::status
     /// [`output`]: Command::output
     pub fn prepare(&self) -> Result<Prepared, Error> {
-        prepare(self, [DefaultStdio::Inherit; 3], EnvCapture::AtPrepare).map(Prepared::new)
+        prepare(
+            &self.spec,
+            [DefaultStdio::Inherit; 3],
+            EnvCapture::AtPrepare,
+        )
+        .map(Prepared::new)
     }
 
     /// Starts the program and returns its handle.
     pub fn spawn(&mut self) -> Result<Child, Error> {
-        prepare(self, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
+        prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
             .map(Prepared::new)?
             .spawn()
     }
@@ -743,7 +648,7 @@ impl Command {
     /// with std.
     pub fn output(&mut self) -> Result<Output, Error> {
         let defaults = [DefaultStdio::Null, DefaultStdio::Piped, DefaultStdio::Piped];
-        Prepared::new(prepare(self, defaults, EnvCapture::AtSpawn)?)
+        Prepared::new(prepare(&self.spec, defaults, EnvCapture::AtSpawn)?)
             .spawn()?
             .wait_with_output()
     }

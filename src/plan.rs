@@ -1,6 +1,12 @@
 //! The prepared, immutable form of a [`Command`](crate::Command): everything
-//! the child routine needs, already validated, NUL-terminated and laid out so
-//! that the child only reads it.
+//! a spawn and its child routine need, already validated, NUL-terminated
+//! and laid out so that the child only reads it.
+//!
+//! A [`Plan`] is grouped by area, the same areas `prepare` lowers one by
+//! one: the program, its fds, the process (session, signals, resources),
+//! credentials, security, namespaces and the filesystem view. Raw numbers
+//! here are the kernel's (`CLONE_NEW*`, `MS_*`, capability bits): the
+//! public types have been lowered already.
 
 use alloc::ffi::CString;
 use alloc::sync::Arc;
@@ -10,6 +16,70 @@ use rustix::fd::OwnedFd;
 
 use crate::sys::CStrArray;
 use crate::{IdMap, SockFilter};
+
+/// Everything `spawn` and the child routine need, validated.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub program: ProgramPlan,
+    pub fds: FdPlan,
+    pub process: ProcessPlan,
+    pub credentials: CredentialsPlan,
+    pub security: SecurityPlan,
+    pub namespaces: NamespacePlan,
+    pub filesystem: FilesystemPlan,
+    /// The fds the plan refers to by number (mapping sources, namespace
+    /// and cgroup fds, the program's fd...), kept open for the plan's life.
+    #[allow(dead_code)]
+    pub owned_fds: Vec<OwnedFd>,
+}
+
+impl Plan {
+    /// A plan that only runs a program: the first of `exec_paths` that
+    /// execs, with `argv`, this process's stdio and environment, and no
+    /// other attribute.
+    pub(crate) fn exec(name: &str, exec_paths: Vec<CString>, argv: CStrArray) -> Plan {
+        Plan {
+            program: ProgramPlan {
+                name: name.into(),
+                fd: None,
+                exec_paths,
+                searched_path: true,
+                argv,
+                envp: None,
+                cwd: None,
+            },
+            fds: FdPlan {
+                max_target: 2,
+                keep: alloc::vec![0, 1, 2],
+                ..FdPlan::default()
+            },
+            process: ProcessPlan::default(),
+            credentials: CredentialsPlan::default(),
+            security: SecurityPlan::default(),
+            namespaces: NamespacePlan::default(),
+            filesystem: FilesystemPlan::default(),
+            owned_fds: Vec::new(),
+        }
+    }
+}
+
+/// What to run, with what arguments and environment, where.
+#[derive(Debug)]
+pub(crate) struct ProgramPlan {
+    /// The program as the user named it, for error messages.
+    pub name: Arc<str>,
+    /// The file to run with `execveat(AT_EMPTY_PATH)` (an owned fd's
+    /// number), instead of `exec_paths`.
+    pub fd: Option<i32>,
+    /// Paths to try with `execve`, in order (one unless PATH is searched).
+    pub exec_paths: Vec<CString>,
+    /// Whether `exec_paths` come from a PATH search.
+    pub searched_path: bool,
+    pub argv: CStrArray,
+    /// `None`: the parent's environment at the spawn.
+    pub envp: Option<CStrArray>,
+    pub cwd: Option<CString>,
+}
 
 /// Where one child fd comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +97,51 @@ pub(crate) struct FdMapping {
     pub source: FdSource,
 }
 
+/// The child's fd table.
+#[derive(Debug, Default)]
+pub(crate) struct FdPlan {
+    /// Which stdio streams get a fresh pipe at each spawn.
+    pub piped: [bool; 3],
+    /// fd mappings, stdio included; targets are distinct.
+    pub mappings: Vec<FdMapping>,
+    /// The highest target fd (at least 2).
+    pub max_target: i32,
+    /// The targets of `mappings`, sorted, for the child's binary searches.
+    pub targets: Vec<i32>,
+    /// Sorted, distinct fds kept by `close_other_fds`: 0, 1, 2 and every
+    /// target.
+    pub keep: Vec<i32>,
+    pub close_others: bool,
+}
+
+/// Session, terminal, signals and resources.
+#[derive(Debug, Default)]
+pub(crate) struct ProcessPlan {
+    pub setsid: bool,
+    pub setsid_if_tty: bool,
+    pub process_group: Option<i32>,
+    /// Terminal fd (owned, parent number) whose foreground group to set.
+    pub foreground: Option<i32>,
+    pub controlling_tty: Option<i32>,
+    pub no_controlling_tty: bool,
+    /// Parent-death signal number, 0 for none.
+    pub pdeathsig: i32,
+    /// Mask at exec; `None` means the parent's.
+    pub signal_mask: Option<u64>,
+    pub reset_ignored_signals: bool,
+    pub ptrace_traceme: bool,
+    pub create_pidfd: bool,
+    /// `(resource, soft, hard)`.
+    pub rlimits: Vec<(u32, u64, u64)>,
+    /// The decimal text written to /proc/self/oom_score_adj.
+    pub oom_score_adj: Option<Vec<u8>>,
+    pub personality: Option<u32>,
+    pub new_session_keyring: bool,
+}
+
 /// Credentials to set, each optional.
 #[derive(Debug, Default)]
-pub(crate) struct Credentials {
+pub(crate) struct CredentialsPlan {
     pub uid: Option<u32>,
     pub gid: Option<u32>,
     /// Supplementary groups to set.
@@ -39,7 +151,7 @@ pub(crate) struct Credentials {
     pub clear_groups: bool,
 }
 
-impl Credentials {
+impl CredentialsPlan {
     /// Does the child change any credential (and so, through the shared
     /// mm, possibly the parent's dumpable flag)?
     pub(crate) fn any(&self) -> bool {
@@ -47,41 +159,11 @@ impl Credentials {
     }
 }
 
-/// Everything `spawn` and the child routine need, validated.
-#[derive(Debug)]
-pub(crate) struct Plan {
-    /// The program as the user named it, for error messages.
-    pub program: Arc<str>,
-    /// The file to run with `execveat(AT_EMPTY_PATH)` (an fd of
-    /// `owned_fds`), instead of `exec_paths`.
-    pub program_fd: Option<i32>,
-    /// Paths to try with `execve`, in order (one unless PATH is searched).
-    pub exec_paths: Vec<CString>,
-    /// Whether `exec_paths` come from a PATH search.
-    pub searched_path: bool,
-    pub argv: CStrArray,
-    /// `None`: the parent's environment at the spawn (`EnvCapture::AtSpawn`).
-    pub envp: Option<CStrArray>,
-    pub cwd: Option<CString>,
-    /// Which stdio streams get a fresh pipe at each spawn.
-    pub piped: [bool; 3],
-    /// fd mappings, stdio included; targets are distinct.
-    pub fd_mappings: Vec<FdMapping>,
-    /// The highest target fd (at least 2).
-    pub max_target: i32,
-    /// The targets of `fd_mappings`, sorted, for the child's binary searches.
-    pub targets: Vec<i32>,
-    /// Sorted, distinct fds kept by `close_other_fds`: 0, 1, 2 and every target.
-    pub keep_fds: Vec<i32>,
-    pub close_other_fds: bool,
-    pub credentials: Credentials,
-    pub setsid: bool,
-    pub process_group: Option<i32>,
-    /// Parent-death signal number, 0 for none.
-    pub pdeathsig: i32,
+/// Capabilities, securebits, no_new_privs and seccomp.
+#[derive(Debug, Default)]
+pub(crate) struct SecurityPlan {
     /// Ambient capabilities to raise, as a bit mask.
     pub ambient_caps: u64,
-    pub create_pidfd: bool,
     /// Explicit capability sets (permitted, inheritable, effective).
     pub capabilities: Option<[u64; 3]>,
     /// Capabilities to drop from the bounding set, as a mask.
@@ -90,57 +172,72 @@ pub(crate) struct Plan {
     pub no_new_privs: bool,
     /// Seccomp filter and flags.
     pub seccomp: Option<(Vec<SockFilter>, u32)>,
-    /// `(resource, soft, hard)`.
-    pub rlimits: Vec<(u32, u64, u64)>,
-    /// The decimal text written to /proc/self/oom_score_adj.
-    pub oom_score_adj: Option<Vec<u8>>,
-    pub personality: Option<u32>,
-    pub ptrace_traceme: bool,
-    /// Terminal fd (owned, parent number) whose foreground group to set.
-    pub foreground: Option<i32>,
-    pub controlling_tty: Option<i32>,
-    pub no_controlling_tty: bool,
-    pub setsid_if_tty: bool,
-    /// Mask at exec; `None` means the parent's.
-    pub signal_mask: Option<u64>,
-    pub reset_ignored_signals: bool,
-    pub new_session_keyring: bool,
+}
+
+impl SecurityPlan {
+    /// Whether the child raises capabilities after a uid change (which
+    /// needs them kept across it).
+    #[inline]
+    pub(crate) fn wants_caps(&self) -> bool {
+        self.capabilities.is_some() || self.ambient_caps != 0
+    }
+}
+
+/// Namespaces to create or join, and what they need set up.
+#[derive(Debug, Default)]
+pub(crate) struct NamespacePlan {
     /// `CLONE_NEW*` flags.
-    pub clone_namespaces: u64,
+    pub clone_flags: u64,
     /// Id maps the parent writes while the child waits.
-    pub id_maps: Option<IdMaps>,
+    pub id_maps: Option<IdMapPlan>,
     /// `(fd, CLONE_NEW* kind)` to setns into, user namespace first.
     pub joins: Vec<(i32, u64)>,
     /// cgroup v2 directory fd for `CLONE_INTO_CGROUP`.
     pub cgroup: Option<i32>,
-    /// `mount(2)` flags for `/` in the new mount namespace.
-    pub propagation: Option<u32>,
     pub hostname: Option<Vec<u8>>,
     pub domainname: Option<Vec<u8>>,
     pub loopback_up: bool,
-    pub mounts: Vec<MountPlan>,
-    pub chroot: Option<CString>,
-    pub pivot_root: Option<CString>,
     pub pid1_init: bool,
-    pub lock_mounts: bool,
-    /// The fds the mappings copy from, kept open for the plan's life (the
-    /// child reads their numbers from `fd_mappings`).
-    #[allow(dead_code)]
-    pub owned_fds: Vec<OwnedFd>,
+}
+
+impl NamespacePlan {
+    /// Whether the child is born in a new PID namespace.
+    pub(crate) fn new_pid(&self) -> bool {
+        self.clone_flags & u64::from(linux_raw_sys::general::CLONE_NEWPID) != 0
+    }
 }
 
 /// User-namespace id maps, as the parent writes them.
 #[derive(Debug)]
-pub(crate) struct IdMaps {
+pub(crate) struct IdMapPlan {
     /// `/proc/PID/uid_map` contents (empty: none).
     pub uid_map: Vec<u8>,
     pub gid_map: Vec<u8>,
     /// `/proc/PID/setgroups` contents to write first, if any.
     pub setgroups: Option<&'static str>,
-    /// Use `newuidmap`/`newgidmap` with these maps instead of writing.
-    pub helpers: bool,
+    /// Run `newuidmap`/`newgidmap` (PATH candidates of each, from the
+    /// caller's PATH) with these lines instead of writing the files.
+    pub helpers: Option<IdMapHelpers>,
+}
+
+/// The setuid helpers that write id maps for an unprivileged caller.
+#[derive(Debug)]
+pub(crate) struct IdMapHelpers {
+    pub newuidmap: Vec<CString>,
+    pub newgidmap: Vec<CString>,
     pub uid_lines: Vec<IdMap>,
     pub gid_lines: Vec<IdMap>,
+}
+
+/// Mounts and the root change.
+#[derive(Debug, Default)]
+pub(crate) struct FilesystemPlan {
+    /// `mount(2)` flags for `/` in the new mount namespace.
+    pub propagation: Option<u32>,
+    pub mounts: Vec<MountPlan>,
+    pub chroot: Option<CString>,
+    pub pivot_root: Option<CString>,
+    pub lock_mounts: bool,
 }
 
 /// One mount, ready for `mount(2)`.

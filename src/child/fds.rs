@@ -1,0 +1,348 @@
+//! The child's fd table: placing every mapping whatever the overlaps,
+//! closing the rest. No allocation, no panic.
+
+use core::mem::MaybeUninit;
+
+use linux_raw_sys::errno;
+
+use super::at;
+use crate::contract::{FdMove, StepFailure};
+use crate::step::Step;
+use crate::sys::{self, Errno};
+
+/// Whether the child's stdin, stdout or stderr (as they will be after the
+/// fd shuffle) is a terminal.
+#[inline]
+pub(super) fn stdio_is_tty(moves: &[FdMove]) -> bool {
+    let mut stream = 0;
+    while stream < 3 {
+        let fd = moves
+            .iter()
+            .find(|m| m.dst == stream)
+            .map_or(stream, |m| m.src.get());
+        if sys::tty::is_tty(fd) {
+            return true;
+        }
+        stream = stream.wrapping_add(1);
+    }
+    false
+}
+
+/// Whether `fd` is one of `targets` (sorted), by binary search. Written
+/// out with `get` and wrapping arithmetic: `slice::binary_search` keeps an
+/// unwinding path in debug builds.
+#[inline]
+pub(super) fn is_target(targets: &[i32], fd: i32) -> bool {
+    // The answer, if any, lies in `low..high`.
+    let (mut low, mut high) = (0usize, targets.len());
+    while low < high {
+        // high - low >= 1 and low + (high - low) / 2 < high: no overflow.
+        let mid = low.wrapping_add(high.wrapping_sub(low) / 2);
+        match targets.get(mid) {
+            Some(&t) if t < fd => low = mid.wrapping_add(1),
+            Some(&t) if t > fd => high = mid,
+            Some(_) => return true,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Copies `fd`, close-on-exec (the copy dies at exec), to a number that no
+/// dup3 of the shuffle will overwrite: above every target, or, when the fd
+/// limit leaves no room there (a target may be its last number), at the
+/// lowest free number that is not a target.
+#[inline]
+pub(super) fn set_aside(fd: i32, max_target: i32, targets: &[i32]) -> Result<i32, Errno> {
+    match sys::fd::dupfd_cloexec(fd, max_target.wrapping_add(1)) {
+        // EINVAL: max_target + 1 is not below RLIMIT_NOFILE; EMFILE: every
+        // number from there up to it is taken.
+        Err(e) if e as u32 == errno::EINVAL || e as u32 == errno::EMFILE => {}
+        other => return other,
+    }
+    let mut from = 0i32;
+    loop {
+        let copy = sys::fd::dupfd_cloexec(fd, from)?;
+        if !is_target(targets, copy) {
+            return Ok(copy);
+        }
+        // The number was free, so its mapping's source is elsewhere and
+        // pass 2 dup3s over this copy. Left open, it keeps every later
+        // search from landing here again: each target is landed on at
+        // most once per shuffle.
+        from = copy.wrapping_add(1);
+    }
+}
+
+/// Makes every `dst` a copy of its `src`, whatever the overlaps (swaps,
+/// cycles, a source that is another move's target). `targets` are the
+/// `dst`s, sorted.
+#[inline]
+pub(super) fn shuffle(
+    moves: &[FdMove],
+    max_target: i32,
+    targets: &[i32],
+) -> Result<(), StepFailure> {
+    // Pass 1: pass 2 dup3s onto target numbers only, so a source is in
+    // danger only where it sits on another move's target: copy those aside.
+    for m in moves {
+        let src = m.src.get();
+        if src != m.dst && is_target(targets, src) {
+            let moved =
+                set_aside(src, max_target, targets).map_err(at(Step::FdMapping, m.dst as u32))?;
+            m.src.set(moved);
+        }
+    }
+    // Pass 2: now no dup3 can clobber a source still needed.
+    for m in moves {
+        let src = m.src.get();
+        if src == m.dst {
+            // The fd is already in place but close-on-exec; dup2(fd, fd)
+            // would not clear the flag (glibc BZ 23640), so clear it here.
+            sys::fd::clear_cloexec(src).map_err(at(Step::FdMapping, m.dst as u32))?;
+        } else {
+            sys::fd::dup3(src, m.dst, 0).map_err(at(Step::FdMapping, m.dst as u32))?;
+        }
+    }
+    Ok(())
+}
+
+/// Closes every fd except `keep` (sorted) and the report pipe.
+#[inline]
+pub(super) fn close_others(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
+    match close_gaps(keep, extra, |first, last| {
+        sys::fd::close_range(first, last, 0)
+    }) {
+        // close_range arrived in 5.9: scan /proc/self/fd instead.
+        Err(errno) if errno as u32 == errno::ENOSYS => close_listed_fds(keep, extra),
+        other => other,
+    }
+}
+
+/// Calls `close(first, last)` for every maximal range of fds that is in
+/// neither `keep` (sorted) nor `extra` (the report pipe and the program's fd;
+/// -1: none), up to `u32::MAX`.
+#[inline]
+fn close_gaps(
+    keep: &[i32],
+    extra: [i32; 2],
+    mut close: impl FnMut(u32, u32) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let [a, b] = extra;
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    let mut extras = [low, high]
+        .into_iter()
+        .filter(|&fd| fd >= 0)
+        .map(|fd| fd as u32)
+        .peekable();
+    let mut next = 0u32; // lowest fd not yet kept or closed
+    let mut keep_one = |fd: u32, next: &mut u32| -> Result<(), Errno> {
+        if fd > *next {
+            close(*next, fd.wrapping_sub(1))?;
+        }
+        if fd >= *next {
+            *next = fd.wrapping_add(1);
+        }
+        Ok(())
+    };
+    for &fd in keep {
+        let fd = fd as u32;
+        while let Some(e) = extras.next_if(|&e| e < fd) {
+            keep_one(e, &mut next)?;
+        }
+        keep_one(fd, &mut next)?;
+    }
+    for e in extras {
+        keep_one(e, &mut next)?;
+    }
+    if next != 0 {
+        close(next, u32::MAX)?;
+    }
+    Ok(())
+}
+
+/// The pre-5.9 way: read `/proc/self/fd` with getdents64 into a stack
+/// buffer and close what is not kept. Never loops to RLIMIT_NOFILE
+/// (ANCHORS trap 10).
+#[inline]
+fn close_listed_fds(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
+    let dir = sys::fd::open(c"/proc/self/fd", sys::fd::O_RDONLY_DIRECTORY_CLOEXEC)?;
+    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
+    loop {
+        let mut records = match sys::fd::getdents64(dir, &mut buf) {
+            Ok([]) => break,
+            Ok(filled) => filled,
+            Err(errno) => {
+                let _ = sys::fd::close(dir);
+                return Err(errno);
+            }
+        };
+        // linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name\0
+        while let Some(reclen) = records.get(16..18) {
+            let reclen = usize::from(u16::from_ne_bytes([
+                reclen.first().copied().unwrap_or(0),
+                reclen.get(1).copied().unwrap_or(0),
+            ]));
+            let name = records.get(19..reclen).unwrap_or(&[]);
+            if let Some(fd) = parse_fd(name)
+                && fd != dir
+                && !extra.contains(&fd)
+                && !keep.contains(&fd)
+            {
+                let _ = sys::fd::close(fd);
+            }
+            records = match records.get(reclen..) {
+                Some(rest) if reclen > 0 => rest,
+                _ => &[],
+            };
+        }
+    }
+    let _ = sys::fd::close(dir);
+    Ok(())
+}
+
+/// Parses a NUL-terminated decimal fd name ("." and ".." give `None`).
+#[inline]
+fn parse_fd(name: &[u8]) -> Option<i32> {
+    let mut value: i32 = 0;
+    let mut digits = 0u32;
+    for &byte in name {
+        match byte {
+            0 => break,
+            b'0'..=b'9' => {
+                value = value
+                    .checked_mul(10)?
+                    .checked_add(i32::from(byte.wrapping_sub(b'0')))?;
+                digits = digits.wrapping_add(1);
+            }
+            _ => return None,
+        }
+    }
+    (digits > 0).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn gaps(keep: &[i32], report: i32) -> Vec<(u32, u32)> {
+        gaps2(keep, [report, -1])
+    }
+
+    fn gaps2(keep: &[i32], extra: [i32; 2]) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        close_gaps(keep, extra, |a, b| {
+            out.push((a, b));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// `fd`'s inode, to tell our copies from other fds.
+    fn inode(fd: i32) -> Option<u64> {
+        // SAFETY: the fd is only borrowed for the fstat.
+        let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+        rustix::fs::fstat(fd).ok().map(|st| st.st_ino)
+    }
+
+    #[test]
+    fn close_gaps_skips_kept_fds_and_the_report_pipe() {
+        assert_eq!(gaps(&[0, 1, 2], 3), [(4, u32::MAX)]);
+        assert_eq!(gaps(&[0, 1, 2], 7), [(3, 6), (8, u32::MAX)]);
+        assert_eq!(
+            gaps(&[0, 1, 2, 5, 9], 12),
+            [(3, 4), (6, 8), (10, 11), (13, u32::MAX)]
+        );
+        assert_eq!(gaps(&[0, 1, 2, 3], 4), [(5, u32::MAX)]);
+        // No report pipe (vfork with shared memory).
+        assert_eq!(gaps(&[0, 1, 2], -1), [(3, u32::MAX)]);
+        assert_eq!(gaps(&[0, 1, 2, 7], -1), [(3, 6), (8, u32::MAX)]);
+    }
+
+    #[test]
+    fn close_gaps_keeps_both_extra_fds_in_any_order() {
+        let expected = [(3, 4), (6, 8), (10, 11), (13, u32::MAX)];
+        assert_eq!(gaps2(&[0, 1, 2, 9], [5, 12]), expected);
+        assert_eq!(gaps2(&[0, 1, 2, 9], [12, 5]), expected);
+        assert_eq!(gaps2(&[0, 1, 2], [-1, 4]), [(3, 3), (5, u32::MAX)]);
+        assert_eq!(gaps2(&[0, 1, 2], [20, 21]), [(3, 19), (22, u32::MAX)]);
+        // An extra fd that is also kept changes nothing.
+        assert_eq!(gaps2(&[0, 1, 2, 5], [5, -1]), [(3, 4), (6, u32::MAX)]);
+    }
+
+    #[test]
+    fn is_target_searches_the_sorted_targets() {
+        assert!(!is_target(&[], 0));
+        let targets = [0, 1, 2, 9, 63];
+        for fd in targets {
+            assert!(is_target(&targets, fd), "{fd}");
+        }
+        for fd in [-1, 3, 8, 10, 62, 64, i32::MAX, i32::MIN] {
+            assert!(!is_target(&targets, fd), "{fd}");
+        }
+        // Against a linear search, for every length up to 9 and every
+        // number around the ones present.
+        let all: Vec<i32> = (0..9).map(|i| i * 3 + 1).collect();
+        for len in 0..=all.len() {
+            let targets = &all[..len];
+            for fd in -1..30 {
+                assert_eq!(
+                    is_target(targets, fd),
+                    targets.contains(&fd),
+                    "{targets:?} {fd}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn set_aside_copies_above_the_targets_when_it_can() {
+        let (read, _write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+        let fd = rustix::fd::AsRawFd::as_raw_fd(&read);
+        let copy = set_aside(fd, 9, &[5, 9]).unwrap();
+        assert!(copy >= 10, "{copy}");
+        assert_eq!(inode(copy), inode(fd));
+        let _ = sys::fd::close(copy);
+    }
+
+    #[test]
+    fn set_aside_below_the_fd_limit_skips_the_targets() {
+        let (read, _write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+        let fd = rustix::fd::AsRawFd::as_raw_fd(&read);
+        let ino = inode(fd);
+        // The lowest free numbers now (other tests' threads may take some
+        // meanwhile: only what holds whatever they do is checked).
+        let mut free: Vec<i32> = (0..3)
+            .map(|_| sys::fd::dupfd_cloexec(fd, 0).unwrap())
+            .collect();
+        for &n in &free {
+            let _ = sys::fd::close(n);
+        }
+        free.truncate(2);
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap();
+        // max_target + 1 at the limit: no room above the targets.
+        let copy = set_aside(fd, limit as i32 - 1, &free).unwrap();
+        assert!(!free.contains(&copy), "{copy} is a target: {free:?}");
+        assert!((copy as u64) < limit);
+        assert_eq!(inode(copy), ino);
+        let _ = sys::fd::close(copy);
+        // Copies left on target numbers are ours to close.
+        for n in free {
+            if inode(n) == ino {
+                let _ = sys::fd::close(n);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_fd_reads_decimal_names_only() {
+        assert_eq!(parse_fd(b"17\0"), Some(17));
+        assert_eq!(parse_fd(b".\0"), None);
+        assert_eq!(parse_fd(b"..\0"), None);
+        assert_eq!(parse_fd(b"99999999999\0"), None);
+    }
+}

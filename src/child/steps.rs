@@ -1,0 +1,198 @@
+//! The child's steps that take more than a line or two, in the order
+//! `setup_and_exec` calls them. Same rules as the rest of the child: no
+//! allocation, no panic, raw system calls only.
+
+use core::ffi::CStr;
+
+use linux_raw_sys::errno;
+use linux_raw_sys::general as g;
+
+use super::{at, format};
+use crate::contract::StepFailure;
+use crate::plan::{MountPlan, SecurityPlan};
+use crate::step::Step;
+use crate::sys::signal::KernelSigaction;
+use crate::sys::{self, Errno};
+
+/// Resets every caught signal to `SIG_DFL` (clone without
+/// `CLONE_CLEAR_SIGHAND`), and ignored ones too when `ignored` is set.
+#[inline]
+pub(super) fn reset_signal_handlers(ignored: bool) -> Result<(), StepFailure> {
+    let mut sig = 1;
+    while sig <= sys::signal::MAX_SIGNAL {
+        let mut old = KernelSigaction::DEFAULT;
+        // SIGKILL/SIGSTOP (and signals the kernel refuses) answer EINVAL:
+        // they have no handler to reset.
+        if sys::signal::rt_sigaction(sig, None, Some(&mut old)).is_ok()
+            && old.handler != sys::signal::SIG_DFL
+            && (ignored || old.handler != sys::signal::SIG_IGN)
+        {
+            sys::signal::rt_sigaction(sig, Some(&KernelSigaction::DEFAULT), None)
+                .map_err(at(Step::SignalReset, sig as u32))?;
+        }
+        sig = sig.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// Gives up the controlling terminal (`TIOCNOTTY` on `/dev/tty`); having
+/// none (ENXIO) is not an error.
+#[inline]
+pub(super) fn detach_controlling_tty() -> Result<(), Errno> {
+    match sys::fd::open(c"/dev/tty", sys::fd::O_RDWR_NOCTTY_CLOEXEC) {
+        Ok(tty) => {
+            let result = sys::tty::detach_controlling_tty(tty);
+            let _ = sys::fd::close(tty);
+            result
+        }
+        Err(errno) if errno as u32 == errno::ENXIO => Ok(()),
+        Err(errno) => Err(errno),
+    }
+}
+
+/// Writes `text` to an existing file (a /proc knob) in one `write`.
+#[inline]
+pub(super) fn write_file(path: &CStr, text: &[u8]) -> Result<(), Errno> {
+    let fd = sys::fd::open(path, sys::fd::O_WRONLY_CLOEXEC)?;
+    let result = sys::fd::write(fd, text);
+    let _ = sys::fd::close(fd);
+    result.map(drop)
+}
+
+/// One mount; a read-only bind mount is then remounted read-only (a bind
+/// ignores `MS_RDONLY`), keeping the flags the kernel locks in a user
+/// namespace.
+#[inline]
+pub(super) fn mount(m: &MountPlan) -> Result<(), Errno> {
+    sys::fs::mount(
+        m.source.as_deref(),
+        &m.target,
+        m.fstype.as_deref(),
+        m.flags,
+        m.data.as_deref(),
+    )?;
+    if m.remount_read_only {
+        let kept = sys::fs::statfs_flags(&m.target)?;
+        let flags = g::MS_REMOUNT | g::MS_BIND | g::MS_RDONLY | mount_flags_of(kept);
+        sys::fs::mount(None, &m.target, None, flags, None)?;
+    }
+    Ok(())
+}
+
+/// The `MS_*` flags matching a mount's `ST_*` flags (from statfs), for a
+/// remount that must keep them.
+#[inline]
+fn mount_flags_of(st_flags: u64) -> u32 {
+    // (ST_* bit, MS_* flag): nosuid, nodev, noexec, synchronous,
+    // mandlock, noatime, nodiratime, relatime.
+    const MAP: [(u64, u32); 8] = [
+        (2, g::MS_NOSUID),
+        (4, g::MS_NODEV),
+        (8, g::MS_NOEXEC),
+        (16, g::MS_SYNCHRONOUS),
+        (64, g::MS_MANDLOCK),
+        (1024, g::MS_NOATIME),
+        (2048, g::MS_NODIRATIME),
+        (4096, g::MS_RELATIME),
+    ];
+    let mut flags = 0;
+    for (st, ms) in MAP {
+        if st_flags & st != 0 {
+            flags |= ms;
+        }
+    }
+    flags
+}
+
+/// Makes `new_root` the root: bind it onto itself (pivot_root wants a mount
+/// point), enter it, pivot with the old root stacked on top of the new one
+/// (`pivot_root(".", ".")`), then detach the old root so nothing of it
+/// stays reachable.
+#[inline]
+pub(super) fn pivot_root(new_root: &CStr) -> Result<(), Errno> {
+    sys::fs::mount(Some(new_root), new_root, None, g::MS_BIND | g::MS_REC, None)?;
+    sys::fs::chdir(new_root)?;
+    sys::fs::pivot_root(c".", c".")?;
+    sys::fs::umount2(c".", g::MNT_DETACH)?;
+    sys::fs::chdir(c"/")
+}
+
+/// Sets the resource limits, except that a NOFILE lower than the current
+/// one is only raised where asked for now and returned, to be set once the
+/// fds are in place (the shuffle needs free numbers).
+#[inline]
+pub(super) fn set_rlimits(rlimits: &[(u32, u64, u64)]) -> Result<Option<(u64, u64)>, StepFailure> {
+    let mut nofile_after_fds = None;
+    for &(resource, soft, hard) in rlimits {
+        let (soft_now, hard_now) = if resource == g::RLIMIT_NOFILE {
+            let (cur_soft, cur_hard) =
+                sys::process::prlimit_get(resource).map_err(at(Step::Rlimit, resource))?;
+            let now = (soft.max(cur_soft), hard.max(cur_hard));
+            if now != (soft, hard) {
+                nofile_after_fds = Some((soft, hard));
+            }
+            now
+        } else {
+            (soft, hard)
+        };
+        sys::process::prlimit(resource, soft_now, hard_now).map_err(at(Step::Rlimit, resource))?;
+    }
+    Ok(nofile_after_fds)
+}
+
+/// Drops every capability of `mask` from the bounding set.
+#[inline]
+pub(super) fn drop_bounding_set(mask: u64) -> Result<(), StepFailure> {
+    let mut cap = 0u32;
+    while cap < 64 {
+        if mask & 1u64.wrapping_shl(cap) != 0 {
+            sys::creds::capbset_drop(cap).map_err(at(Step::BoundingSet, cap))?;
+        }
+        cap = cap.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// Enters a new user and mount namespace mapping only our current uid and
+/// gid onto themselves (what an unprivileged process may write for itself).
+#[inline]
+pub(super) fn lock_mounts() -> Result<(), Errno> {
+    let (uid, gid) = (sys::creds::getuid(), sys::creds::getgid());
+    sys::ns::unshare(u64::from(g::CLONE_NEWUSER | g::CLONE_NEWNS))?;
+    write_file(c"/proc/self/setgroups", b"deny")?;
+    let mut line = [0u8; 32];
+    write_file(
+        c"/proc/self/uid_map",
+        format::identity_map_line(&mut line, uid),
+    )?;
+    write_file(
+        c"/proc/self/gid_map",
+        format::identity_map_line(&mut line, gid),
+    )
+}
+
+/// The capability sets (`capset`), then the ambient capabilities: each
+/// ambient one must be permitted and inheritable before it can be raised.
+#[inline]
+pub(super) fn set_capabilities(security: &SecurityPlan) -> Result<(), StepFailure> {
+    if let Some([permitted, inheritable, effective]) = security.capabilities {
+        sys::creds::capset(&sys::creds::CapSets {
+            effective,
+            permitted,
+            inheritable,
+        })
+        .map_err(at(Step::Capabilities, 0))?;
+    } else if security.ambient_caps != 0 {
+        let mut sets = sys::creds::capget().map_err(at(Step::Capabilities, 0))?;
+        sets.inheritable |= security.ambient_caps;
+        sys::creds::capset(&sets).map_err(at(Step::Capabilities, 0))?;
+    }
+    let mut cap = 0u32;
+    while cap < 64 {
+        if security.ambient_caps & 1u64.wrapping_shl(cap) != 0 {
+            sys::creds::ambient_raise(cap).map_err(at(Step::AmbientCaps, cap))?;
+        }
+        cap = cap.wrapping_add(1);
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! `prepare()`: every check and every allocation, before any process
+//! exists. A [`Spec`] is lowered into a [`Plan`] one area at a time, each
+//! area in its own module returning its part of the plan; refusals are
+//! [`Error`]s whose `step()` is `None`.
+
+mod credentials;
+mod fds;
+mod filesystem;
+mod namespaces;
+mod process;
+mod program;
+mod security;
+
+use alloc::ffi::CString;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rustix::fd::{AsFd, OwnedFd};
+
+use crate::plan::Plan;
+use crate::spec::Spec;
+use crate::{Error, Step};
+
+pub(crate) use fds::DefaultStdio;
+pub(crate) use program::{EnvCapture, path_candidates};
+
+/// Validates `spec` and lowers it into a [`Plan`].
+///
+/// `defaults` is what an unset stdio stream becomes (`output()` pipes
+/// stdout and stderr), and `env_capture` when an unchanged environment is
+/// read.
+pub(crate) fn prepare(
+    spec: &Spec,
+    defaults: [DefaultStdio; 3],
+    env_capture: EnvCapture,
+) -> Result<Plan, Error> {
+    let name = String::from_utf8_lossy(&spec.program).into_owned();
+    let mut cx = Lowering {
+        program: &name,
+        owned: Vec::new(),
+    };
+    let mut program = program::lower(spec, env_capture, &cx)?;
+    let fds = fds::lower(spec, defaults, &mut cx)?;
+    let credentials = credentials::lower(spec, &cx)?;
+    let process = process::lower(spec, &mut cx)?;
+    let security = security::lower(spec, &cx)?;
+    program.fd = spec
+        .program_fd
+        .as_ref()
+        .map(|fd| cx.keep_copy(fd, "the program's fd"))
+        .transpose()?;
+    let (namespaces, in_effect) = namespaces::lower(spec, &mut cx)?;
+    let filesystem = filesystem::lower(spec, in_effect, &cx)?;
+    Ok(Plan {
+        program,
+        fds,
+        process,
+        credentials,
+        security,
+        namespaces,
+        filesystem,
+        owned_fds: cx.owned,
+    })
+}
+
+/// What every area needs while lowering: the program's name for the
+/// refusals, and the fds the plan will own.
+struct Lowering<'a> {
+    program: &'a str,
+    owned: Vec<OwnedFd>,
+}
+
+impl Lowering<'_> {
+    /// A refusal of the input.
+    fn invalid(&self, message: impl Into<String>) -> Error {
+        Error::invalid(self.program, message)
+    }
+
+    /// `bytes` as a C string, or the refusal "`what` contains a NUL byte".
+    fn c_string(&self, bytes: &[u8], what: &str) -> Result<CString, Error> {
+        CString::new(bytes).map_err(|_| self.invalid(format!("{what} contains a NUL byte")))
+    }
+
+    /// Keeps a close-on-exec copy of `fd` above stdio, owned by the plan
+    /// for its life (so it does not leak into other children), and returns
+    /// its number.
+    fn keep_copy(&mut self, fd: &OwnedFd, what: &str) -> Result<i32, Error> {
+        let copy = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 3).map_err(|e| {
+            Error::os(
+                self.program,
+                Step::Pipe,
+                e.raw_os_error(),
+                format!("duplicating {what}"),
+            )
+        })?;
+        Ok(self.own(copy))
+    }
+
+    /// Takes `fd` into the plan and returns its number.
+    fn own(&mut self, fd: OwnedFd) -> i32 {
+        let raw = rustix::fd::AsRawFd::as_raw_fd(&fd);
+        self.owned.push(fd);
+        raw
+    }
+}
+
+/// Reads a (proc) file whole, or `None`.
+fn read_small_file(path: &core::ffi::CStr) -> Option<Vec<u8>> {
+    let fd = rustix::fs::open(
+        path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match rustix::io::read(&fd, &mut buf) {
+            Ok(0) => return Some(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return None,
+        }
+    }
+}

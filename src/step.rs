@@ -1,0 +1,316 @@
+//! [`Step`]: the steps of a spawn, in the order they run, and how a failed
+//! one is put into words.
+
+use alloc::format;
+use alloc::string::String;
+
+use crate::contract::InitStage;
+use crate::plan::Plan;
+use crate::{Capability, Signal};
+
+/// One step of spawning a process. Parent-side steps come first, then the
+/// child's steps in the order the child routine runs them, then what can
+/// fail after a successful spawn. A failure's [`Error::step`](crate::Error::step) names the one
+/// that failed.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Step {
+    /// Mapping the child's stack (parent side).
+    Stack = 1,
+    /// Creating the report pipe or a stdio pipe (parent side).
+    Pipe = 2,
+    /// `clone3`/`clone` (parent side), and the `pidfd_open` that stands in
+    /// for a `CLONE_PIDFD` that `clone` refused (qemu-user). The error's
+    /// message names the call that failed.
+    Clone = 3,
+    /// Writing `/proc/PID/setgroups` (parent side).
+    SetgroupsPolicy = 4,
+    /// Writing `/proc/PID/uid_map` or running `newuidmap` (parent side).
+    UidMap = 5,
+    /// Writing `/proc/PID/gid_map` or running `newgidmap` (parent side).
+    GidMap = 6,
+    /// Reading the child's report (parent side).
+    Report = 7,
+    /// Resetting signal dispositions in the child.
+    SignalReset = 100,
+    /// Waiting for the parent to write the id maps.
+    WaitParent = 101,
+    /// The pid-1 init starting the program.
+    Init = 102,
+    /// `setsid()`.
+    Setsid = 103,
+    /// `setpgid()`.
+    SetPgid = 104,
+    /// Detaching from the controlling terminal (`TIOCNOTTY`).
+    NoControllingTty = 105,
+    /// Making the child's group the terminal's foreground group (`TIOCSPGRP`).
+    Foreground = 106,
+    /// `setns()` into a namespace to join.
+    JoinNamespace = 107,
+    /// Setting the propagation of `/` in the new mount namespace.
+    MountPropagation = 108,
+    /// `sethostname()`.
+    Hostname = 109,
+    /// `setdomainname()`.
+    Domainname = 110,
+    /// Bringing the loopback interface up.
+    LoopbackUp = 111,
+    /// One of the requested mounts.
+    Mount = 112,
+    /// `chroot()`.
+    Chroot = 113,
+    /// `pivot_root()` and detaching the old root.
+    PivotRoot = 114,
+    /// `/proc/self/oom_score_adj`.
+    OomScoreAdj = 115,
+    /// `prlimit64()`.
+    Rlimit = 116,
+    /// `personality()`.
+    Personality = 117,
+    /// `keyctl(KEYCTL_JOIN_SESSION_KEYRING)`.
+    SessionKeyring = 118,
+    /// Dropping capabilities from the bounding set.
+    BoundingSet = 119,
+    /// `prctl(PR_SET_SECUREBITS)`.
+    SecureBits = 120,
+    /// `prctl(PR_SET_KEEPCAPS)` before a uid change that keeps capabilities.
+    KeepCaps = 121,
+    /// `setgroups()`.
+    SetGroups = 122,
+    /// `setresgid()`.
+    SetGid = 123,
+    /// `setresuid()`.
+    SetUid = 124,
+    /// Entering a user and mount namespace of our own to lock the mounts.
+    LockMounts = 125,
+    /// `capget()`/`capset()`.
+    Capabilities = 126,
+    /// Raising an ambient capability.
+    AmbientCaps = 127,
+    /// `chdir()` into the working directory.
+    Chdir = 128,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`.
+    NoNewPrivs = 129,
+    /// `prctl(PR_SET_PDEATHSIG)`.
+    ParentDeathSignal = 130,
+    /// Placing an fd at its child number.
+    FdMapping = 131,
+    /// Closing the fds that were not mapped.
+    CloseFds = 132,
+    /// Taking a controlling terminal (`TIOCSCTTY`).
+    ControllingTty = 133,
+    /// Setting the final signal mask.
+    SignalMask = 134,
+    /// `ptrace(PTRACE_TRACEME)`.
+    PtraceTraceme = 135,
+    /// Installing the seccomp filter.
+    Seccomp = 136,
+    /// `execve()` of the program.
+    Exec = 137,
+    /// Waiting for the child (after a successful spawn).
+    Wait = 200,
+    /// Sending the child a signal (after a successful spawn).
+    Signal = 201,
+}
+
+impl Step {
+    /// All steps, for decoding reports.
+    const ALL: &'static [Step] = &[
+        Step::Stack,
+        Step::Pipe,
+        Step::Clone,
+        Step::SetgroupsPolicy,
+        Step::UidMap,
+        Step::GidMap,
+        Step::Report,
+        Step::SignalReset,
+        Step::WaitParent,
+        Step::Init,
+        Step::Setsid,
+        Step::SetPgid,
+        Step::NoControllingTty,
+        Step::Foreground,
+        Step::JoinNamespace,
+        Step::MountPropagation,
+        Step::Hostname,
+        Step::Domainname,
+        Step::LoopbackUp,
+        Step::Mount,
+        Step::Chroot,
+        Step::PivotRoot,
+        Step::OomScoreAdj,
+        Step::Rlimit,
+        Step::Personality,
+        Step::SessionKeyring,
+        Step::BoundingSet,
+        Step::SecureBits,
+        Step::KeepCaps,
+        Step::SetGroups,
+        Step::SetGid,
+        Step::SetUid,
+        Step::LockMounts,
+        Step::Capabilities,
+        Step::AmbientCaps,
+        Step::Chdir,
+        Step::NoNewPrivs,
+        Step::ParentDeathSignal,
+        Step::FdMapping,
+        Step::CloseFds,
+        Step::ControllingTty,
+        Step::SignalMask,
+        Step::PtraceTraceme,
+        Step::Seccomp,
+        Step::Exec,
+        Step::Wait,
+        Step::Signal,
+    ];
+
+    /// Decodes the number a child wrote into its report.
+    pub(crate) fn from_raw(raw: u32) -> Option<Step> {
+        Self::ALL.iter().copied().find(|s| *s as u32 == raw)
+    }
+}
+
+/// The failed call with its argument, e.g. `setresuid(65534)`.
+pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
+    let quoted = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
+    match step {
+        Step::SignalReset => match Signal::new(detail as i32) {
+            Some(sig) => format!("rt_sigaction({sig})"),
+            None => String::from("rt_sigaction()"),
+        },
+        Step::Setsid => String::from("setsid()"),
+        Step::SetPgid => format!("setpgid(0, {detail})"),
+        Step::WaitParent => String::from("waiting for the parent to write the id maps"),
+        Step::Init => String::from(match InitStage::from_detail(detail) {
+            Some(InitStage::Pipe) => "pipe2() for the pid-1 init's handshake",
+            Some(InitStage::Clone) => "clone() of the program under the pid-1 init",
+            Some(InitStage::CloseFds) => "closing the caller's fds in the pid-1 init",
+            Some(InitStage::Exec) => "execveat() of the pid-1 init's program",
+            Some(InitStage::Wait) => "waiting for the pid-1 init's exec",
+            None => "starting the pid-1 init",
+        }),
+        Step::JoinNamespace => {
+            let kind = crate::Namespaces::from_bits_truncate(u64::from(detail));
+            format!(
+                "setns() into the {} namespace",
+                kind.iter().next().map_or("?", |k| k.proc_name())
+            )
+        }
+        Step::MountPropagation => String::from("changing the propagation of /"),
+        Step::Hostname => format!(
+            "sethostname({})",
+            quoted(plan.namespaces.hostname.as_deref().unwrap_or_default())
+        ),
+        Step::Domainname => format!(
+            "setdomainname({})",
+            quoted(plan.namespaces.domainname.as_deref().unwrap_or_default())
+        ),
+        Step::LoopbackUp => String::from("bringing up the loopback interface"),
+        Step::Mount => match plan.filesystem.mounts.get(detail as usize) {
+            Some(m) => format!("mounting {}", quoted(m.target.to_bytes())),
+            None => String::from("mount()"),
+        },
+        Step::Chroot => format!(
+            "chroot({})",
+            quoted(
+                plan.filesystem
+                    .chroot
+                    .as_deref()
+                    .map_or(&[][..], |c| c.to_bytes())
+            )
+        ),
+        Step::LockMounts => String::from("unshare(CLONE_NEWUSER | CLONE_NEWNS) to lock the mounts"),
+        Step::PivotRoot => {
+            format!(
+                "pivot_root({})",
+                quoted(
+                    plan.filesystem
+                        .pivot_root
+                        .as_deref()
+                        .map_or(&[][..], |c| c.to_bytes())
+                )
+            )
+        }
+        Step::Foreground => format!("ioctl(TIOCSPGRP, {detail})"),
+        Step::OomScoreAdj => match &plan.process.oom_score_adj {
+            Some(text) => format!(
+                "writing {} to /proc/self/oom_score_adj",
+                String::from_utf8_lossy(text).trim_end()
+            ),
+            None => String::from("writing /proc/self/oom_score_adj"),
+        },
+        Step::Rlimit => {
+            let limit = plan.process.rlimits.iter().find(|(r, _, _)| *r == detail);
+            match (crate::Resource::new(detail), limit) {
+                (Some(resource), Some((_, soft, hard))) => {
+                    format!("prlimit64({resource}, {soft}, {hard})")
+                }
+                _ => format!("prlimit64({detail})"),
+            }
+        }
+        Step::Personality => format!("personality({detail:#x})"),
+        Step::SessionKeyring => String::from("keyctl(KEYCTL_JOIN_SESSION_KEYRING)"),
+        Step::BoundingSet => match u8::try_from(detail).ok().and_then(Capability::new) {
+            Some(cap) => format!("dropping {cap} from the bounding set"),
+            None => String::from("dropping a capability from the bounding set"),
+        },
+        Step::SecureBits => format!("prctl(PR_SET_SECUREBITS, {detail:#x})"),
+        Step::NoNewPrivs => String::from("prctl(PR_SET_NO_NEW_PRIVS)"),
+        Step::NoControllingTty => String::from("ioctl(TIOCNOTTY)"),
+        Step::ControllingTty => format!("ioctl({detail}, TIOCSCTTY)"),
+        Step::Seccomp => format!("seccomp(SECCOMP_SET_MODE_FILTER) with {detail} instructions"),
+        Step::PtraceTraceme => String::from("ptrace(PTRACE_TRACEME)"),
+        Step::KeepCaps => String::from("prctl(PR_SET_KEEPCAPS)"),
+        Step::SetGroups => format!("setgroups() with {detail} groups"),
+        Step::SetGid => format!("setresgid({detail})"),
+        Step::SetUid => format!("setresuid({detail})"),
+        Step::Capabilities => String::from("capset()"),
+        Step::AmbientCaps => match u8::try_from(detail).ok().and_then(Capability::new) {
+            Some(cap) => format!("raising ambient capability {cap}"),
+            None => String::from("raising an ambient capability"),
+        },
+        Step::Chdir => format!(
+            "chdir({})",
+            quoted(
+                plan.program
+                    .cwd
+                    .as_deref()
+                    .map_or(&[][..], |c| c.to_bytes())
+            )
+        ),
+        Step::ParentDeathSignal => match Signal::new(detail as i32) {
+            Some(sig) => format!("prctl(PR_SET_PDEATHSIG, {sig})"),
+            None => String::from("prctl(PR_SET_PDEATHSIG)"),
+        },
+        Step::FdMapping => format!("placing child fd {detail}"),
+        Step::CloseFds => String::from("closing the other fds"),
+        Step::SignalMask => String::from("rt_sigprocmask()"),
+        Step::Exec if plan.program.fd.is_some() => {
+            format!(
+                "execveat({}, AT_EMPTY_PATH)",
+                quoted(plan.program.name.as_bytes())
+            )
+        }
+        Step::Exec if plan.program.searched_path => String::from("execve"),
+        Step::Exec => match plan.program.exec_paths.first() {
+            Some(path) => format!("execve({})", quoted(path.to_bytes())),
+            None => String::from("execve"),
+        },
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_decodes() {
+        for step in Step::ALL {
+            assert_eq!(Step::from_raw(*step as u32), Some(*step));
+        }
+        assert_eq!(Step::from_raw(0), None);
+    }
+}
