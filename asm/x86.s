@@ -4,7 +4,7 @@
 //
 // Both functions start a child on its own stack and call `child(arg)` there;
 // the child function never returns (`-> !`), so the child never unwinds into
-// a parent frame (ANCHORS trap 6). In the parent they return the child's pid
+// a parent frame (docs/design.md trap 6). In the parent they return the child's pid
 // or -errno.
 //
 // The kernel preserves every register but eax across `int 0x80`, in the

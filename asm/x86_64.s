@@ -2,7 +2,7 @@
 //
 // Both functions start a child on its own stack and call `child(arg)` there;
 // the child function never returns (`-> !`), so the child never unwinds into
-// a parent frame (ANCHORS trap 6: CET shadow stacks, shared memory).
+// a parent frame (docs/design.md trap 6: CET shadow stacks, shared memory).
 // In the parent they return the child's pid or -errno.
 //
 // The kernel preserves every register but rax, rcx and r11 across `syscall`,

@@ -133,38 +133,6 @@ impl StepFailure {
     }
 }
 
-/// What the pid-1 init was doing when it failed: the detail of
-/// [`Step::Init`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum InitStage {
-    /// Making the release pipe.
-    Pipe = 1,
-    /// Starting the program's process.
-    Clone = 2,
-    /// Closing the caller's fds before its exec.
-    CloseFds = 3,
-    /// Exec'ing the init program.
-    Exec = 4,
-    /// The program's process waiting for the init's exec.
-    Wait = 5,
-}
-
-impl InitStage {
-    /// The stage a [`Step::Init`] detail names.
-    pub(crate) fn from_detail(detail: u32) -> Option<Self> {
-        [
-            InitStage::Pipe,
-            InitStage::Clone,
-            InitStage::CloseFds,
-            InitStage::Exec,
-            InitStage::Wait,
-        ]
-        .into_iter()
-        .find(|s| *s as u32 == detail)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,16 +147,5 @@ mod tests {
         assert_eq!(StepFailure::from_bytes(failure.to_bytes()), failure);
         let unknown = [0xff; REPORT_LEN];
         assert_eq!(StepFailure::from_bytes(unknown).step, Step::Report);
-    }
-
-    #[test]
-    fn init_stages_decode() {
-        for detail in 1..=5 {
-            assert_eq!(
-                InitStage::from_detail(detail).map(|s| s as u32),
-                Some(detail)
-            );
-        }
-        assert_eq!(InitStage::from_detail(0), None);
     }
 }

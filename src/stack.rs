@@ -14,7 +14,7 @@ use crate::sys::Errno;
 /// 2.5 KiB in release and 5 KiB in debug builds for the heaviest child,
 /// 2.5 KiB for the program half of a pid-1 init's split stack. 64 KiB keeps
 /// six times the debug need in each half (the `unshare` crate crashed with
-/// 4 KiB, glibc wanted 32 KiB of slack: docs/design.md, trap 6). Untouched pages
+/// 4 KiB, glibc wanted 32 KiB of slack: docs/design.md trap 6). Untouched pages
 /// cost nothing (`MAP_NORESERVE`, demand-faulted).
 pub(crate) const STACK_SIZE: usize = 64 * 1024;
 

@@ -4,7 +4,6 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::contract::InitStage;
 use crate::plan::Plan;
 use crate::{Capability, Signal};
 
@@ -172,6 +171,38 @@ impl Step {
     }
 }
 
+/// What the pid-1 init was doing when it failed: the detail of
+/// [`Step::Init`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum InitStage {
+    /// Making the release pipe.
+    Pipe = 1,
+    /// Starting the program's process.
+    Clone = 2,
+    /// Closing the caller's fds before its exec.
+    CloseFds = 3,
+    /// Exec'ing the init program.
+    Exec = 4,
+    /// The program's process waiting for the init's exec.
+    Wait = 5,
+}
+
+impl InitStage {
+    /// The stage a [`Step::Init`] detail names.
+    pub(crate) fn from_detail(detail: u32) -> Option<Self> {
+        [
+            InitStage::Pipe,
+            InitStage::Clone,
+            InitStage::CloseFds,
+            InitStage::Exec,
+            InitStage::Wait,
+        ]
+        .into_iter()
+        .find(|s| *s as u32 == detail)
+    }
+}
+
 /// The failed call with its argument, e.g. `setresuid(65534)`.
 pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
     let quoted = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
@@ -312,5 +343,16 @@ mod tests {
             assert_eq!(Step::from_raw(*step as u32), Some(*step));
         }
         assert_eq!(Step::from_raw(0), None);
+    }
+
+    #[test]
+    fn init_stages_decode() {
+        for detail in 1..=5 {
+            assert_eq!(
+                InitStage::from_detail(detail).map(|s| s as u32),
+                Some(detail)
+            );
+        }
+        assert_eq!(InitStage::from_detail(0), None);
     }
 }

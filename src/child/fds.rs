@@ -163,7 +163,7 @@ fn close_gaps(
 
 /// The pre-5.9 way: read `/proc/self/fd` with getdents64 into a stack
 /// buffer and close what is not kept. Never loops to RLIMIT_NOFILE
-/// (ANCHORS trap 10).
+/// (docs/design.md trap 10).
 #[inline]
 fn close_listed_fds(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
     let dir = sys::fd::open(c"/proc/self/fd", sys::fd::O_RDONLY_DIRECTORY_CLOEXEC)?;

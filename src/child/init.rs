@@ -7,8 +7,8 @@ use linux_raw_sys::errno;
 use linux_raw_sys::general as g;
 
 use super::{at, fds, format, program_entry, steps};
-use crate::contract::{ChildStart, InitStage, StepFailure};
-use crate::step::Step;
+use crate::contract::{ChildStart, StepFailure};
+use crate::step::{InitStage, Step};
 use crate::sys::exec::CStrPtrs;
 use crate::sys::signal::KernelSigaction;
 use crate::sys::{self, Errno};

@@ -1,7 +1,8 @@
 //! The child routine: from the clone to `execve`, on its own stack, sharing
 //! the parent's memory.
 //!
-//! Rules (docs/design.md, "The child routine"): no allocation, no panic (no
+//! Rules (docs/design.md, "The child routine's rules"; "trap N" below
+//! are the numbered kernel traps there): no allocation, no panic (no
 //! indexing, no unchecked arithmetic, no `unwrap`), no libc, no TLS, no
 //! locks, never return. The routine reads the prepared
 //! [`Plan`](crate::plan::Plan) and this

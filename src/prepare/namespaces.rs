@@ -72,7 +72,7 @@ pub(super) fn lower(
         // With id maps the child shares our memory without CLONE_VFORK, and
         // the kernel copies an oom_score_adj write to every process sharing
         // the writer's mm unless the writer is a vfork child: it would set
-        // the caller's own score too (docs/design.md, trap 13).
+        // the caller's own score too (docs/design.md trap 13).
         return Err(cx.invalid(
             "oom_score_adj() with a user namespace that has id maps would also change the caller's own \
              oom_score_adj (the kernel copies it to processes sharing the child's memory); set it on \
@@ -166,7 +166,7 @@ fn id_maps(spec: &Spec, cx: &Lowering<'_>) -> Result<IdMapPlan, Error> {
         Some(true) => Some("allow"),
         Some(false) => Some("deny"),
         // The kernel refuses a gid map from a writer without CAP_SETGID
-        // until setgroups is denied (docs/design.md, trap 11).
+        // until setgroups is denied (docs/design.md trap 11).
         None if !spec.gid_map.is_empty()
             && !spec.id_map_helpers
             && !has_effective_cap(Capability::SETGID) =>
