@@ -5,6 +5,8 @@
 
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -127,18 +129,8 @@ fn namespaces_or_skip(test: &str) -> bool {
 fn public_copy(dir: &Path) -> String {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.join("clonexec");
-    link_or_copy(&copy);
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::copy_executable(BIN.as_ref(), &copy);
     copy.to_str().unwrap().to_owned()
-}
-
-/// Puts the binary at `dest`: a hard link where possible, since a fresh
-/// copy can fail to exec with ETXTBSY while another test thread's child
-/// still holds its write fd (inherited until that child's exec).
-fn link_or_copy(dest: &Path) {
-    if std::fs::hard_link(BIN, dest).is_err() {
-        std::fs::copy(BIN, dest).unwrap();
-    }
 }
 
 /// One of clonexec's capability sets (`CapEff`, `CapBnd`, ...).
@@ -255,24 +247,10 @@ fn uid_change_refused_exits_125() {
         // nobody runs a copy of the binary (the checkout may be in a 0700
         // directory).
         let dir = temp_dir("setuid");
-        let copy = dir.join("clonexec");
-        link_or_copy(&copy);
-        let copy = copy.to_str().unwrap();
-        // Another test thread's child may briefly hold the copy's write fd
-        // (inherited until its exec): executing it then fails with ETXTBSY.
-        let run = || {
-            clonexec(&[
-                "--uid", "65534", "--gid", "65534", "--", copy, "--uid", "0", "true",
-            ])
-        };
-        let mut out = run();
-        for _ in 0..50 {
-            if !stderr(&out).contains("ETXTBSY") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            out = run();
-        }
+        let copy = public_copy(&dir);
+        let out = clonexec(&[
+            "--uid", "65534", "--gid", "65534", "--", &copy, "--uid", "0", "true",
+        ]);
         assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
         assert_eq!(
             stderr(&out),

@@ -157,11 +157,10 @@ fn user_ns_as_unprivileged_user() {
     if ns_support::skip("user_ns_as_unprivileged_user") {
         return;
     }
-    // Declared first so that it is released last: the temp dir's removal
-    // opens fds, which the leak test must not see.
-    let _guard;
+    // Declared first so that it is released last: the copy spawns `cp` and
+    // the temp dir's removal opens fds, which the leak test must not see.
+    let _guard = shared();
     let (dir, copy) = world_runnable_copy_of_self();
-    _guard = shared();
     let mnt_target = dir.path().join("mnt");
     fs::create_dir(&mnt_target).unwrap();
     fs::create_dir(dir.path().join("src")).unwrap();

@@ -451,7 +451,7 @@ fn keep_caps_locked_root_to_nobody() {
     let before = Caps::of(&own_status());
     let bind = mask(&[Capability::NET_BIND_SERVICE]);
     let copy = HelperCopy::new();
-    let out = stdout_of_fresh_binary(
+    let out = stdout_of(
         copy.command(HELPER_TEST, HELPER_ENV, "securebits")
             .uid(NOBODY)
             .gid(NOBODY)
@@ -953,7 +953,7 @@ fn new_session_keyring_usable_after_uid_change() {
         return;
     }
     let copy = HelperCopy::new();
-    let out = stdout_of_fresh_binary(
+    let out = stdout_of(
         copy.command(HELPER_TEST, HELPER_ENV, "keyring_add")
             .uid(NOBODY)
             .gid(NOBODY)
