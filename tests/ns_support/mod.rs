@@ -176,13 +176,6 @@ impl Drop for Reaper {
     }
 }
 
-/// Whether a program is found in /bin or /usr/bin.
-pub fn have_program(name: &str) -> bool {
-    ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-        .iter()
-        .any(|dir| Path::new(dir).join(name).exists())
-}
-
 /// Tiny static x86_64 programs, built from bytes, for a root that holds
 /// nothing else (no loader, no libc).
 #[cfg(target_arch = "x86_64")]
