@@ -44,15 +44,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Whether we are root; prints why the calling test skips otherwise.
-fn root_or_skip(test: &str) -> bool {
-    let root = rustix::process::geteuid().is_root();
-    if !root {
-        eprintln!("skipping {test}: needs root (euid 0)");
-    }
-    root
-}
-
 /// A fresh, private temporary directory for one test.
 fn temp_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("clonexec-cli-{}-{test}", std::process::id()));
@@ -104,24 +95,24 @@ fn clonexec_ns(kinds: &str, args: &[&str]) -> Output {
     clonexec(&all)
 }
 
-/// Whether this machine lets us create a user namespace; prints why the
-/// calling test skips otherwise.
-fn userns_or_skip(test: &str) -> bool {
+/// Skips `test` (see `common::skip`) unless this machine lets us create a
+/// user namespace; returns whether it skipped.
+fn skip_without_userns(test: &str) -> bool {
     let out = clonexec(&["--unshare", "user", "--map-root-user", "--", "true"]);
-    let ok = out.status.success();
-    if !ok {
-        eprintln!(
-            "skipping {test}: cannot create a user namespace here: {}",
-            stderr(&out)
-        );
+    if out.status.success() {
+        return false;
     }
-    ok
+    common::skip(
+        test,
+        format_args!("cannot create a user namespace here: {}", stderr(&out)),
+    );
+    true
 }
 
-/// Whether namespaces can be created here, as [`ns_args`] does; prints why
-/// the calling test skips otherwise.
-fn namespaces_or_skip(test: &str) -> bool {
-    rustix::process::geteuid().is_root() || userns_or_skip(test)
+/// Skips `test` (see `common::skip`) unless namespaces can be created here
+/// as [`ns_args`] does; returns whether it skipped.
+fn skip_without_namespaces(test: &str) -> bool {
+    !common::is_root() && skip_without_userns(test)
 }
 
 /// A copy of the binary in a world-searchable directory, for running it as
@@ -218,7 +209,7 @@ fn program_flags_pass_through_unparsed() {
 
 #[test]
 fn uid_and_gid_change_and_clear_groups() {
-    if !root_or_skip("uid_and_gid_change_and_clear_groups") {
+    if common::skip_unless_root("uid_and_gid_change_and_clear_groups") {
         return;
     }
     let out = clonexec(&["--uid", "65534", "--gid", "65534", "--", "id", "-u"]);
@@ -230,7 +221,8 @@ fn uid_and_gid_change_and_clear_groups() {
 
 #[test]
 fn groups_are_set_and_contradictions_refused() {
-    if root_or_skip("groups_are_set_and_contradictions_refused") {
+    if !common::skip_unless_root("the --groups check of groups_are_set_and_contradictions_refused")
+    {
         let out = clonexec(&["--gid", "65534", "--groups", "1,2", "--", "id", "-G"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert_eq!(stdout(&out), "65534 1 2\n");
@@ -266,7 +258,7 @@ fn uid_change_refused_exits_125() {
 
 #[test]
 fn ambient_caps_reach_an_unprivileged_program() {
-    if !root_or_skip("ambient_caps_reach_an_unprivileged_program") {
+    if common::skip_unless_root("ambient_caps_reach_an_unprivileged_program") {
         return;
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -276,7 +268,10 @@ fn ambient_caps_reach_an_unprivileged_program() {
         .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
         .unwrap();
     if bounding & (1 << 13) == 0 {
-        eprintln!("skipping ambient_caps test: CAP_NET_RAW is not in the bounding set");
+        common::skip(
+            "ambient_caps_reach_an_unprivileged_program",
+            "CAP_NET_RAW is not in the bounding set",
+        );
         return;
     }
     let out = clonexec(&[
@@ -604,7 +599,7 @@ fn help_mentions_every_flag_and_exit_status() {
 
 #[test]
 fn map_root_user_makes_the_caller_root_inside() {
-    if !userns_or_skip("map_root_user_makes_the_caller_root_inside") {
+    if skip_without_userns("map_root_user_makes_the_caller_root_inside") {
         return;
     }
     let out = clonexec(&["--unshare", "user", "--map-root-user", "--", "id", "-u"]);
@@ -619,7 +614,7 @@ fn map_root_user_makes_the_caller_root_inside() {
 
 #[test]
 fn map_user_and_group_write_the_given_lines() {
-    if !userns_or_skip("map_user_and_group_write_the_given_lines") {
+    if skip_without_userns("map_user_and_group_write_the_given_lines") {
         return;
     }
     let euid = rustix::process::geteuid().as_raw();
@@ -644,7 +639,7 @@ fn map_user_and_group_write_the_given_lines() {
 fn rootless_network_less_shell_command() {
     // The README example, run by an unprivileged user: as root, drop to
     // nobody first (with clonexec itself), running a world-readable copy.
-    if !userns_or_skip("rootless_network_less_shell_command") {
+    if skip_without_userns("rootless_network_less_shell_command") {
         return;
     }
     let dir = temp_dir("rootless");
@@ -676,7 +671,7 @@ fn rootless_network_less_shell_command() {
 
 #[test]
 fn unshare_net_leaves_only_lo() {
-    if !namespaces_or_skip("unshare_net_leaves_only_lo") {
+    if skip_without_namespaces("unshare_net_leaves_only_lo") {
         return;
     }
     let out = clonexec_ns("net", &["--", "cat", "/proc/net/dev"]);
@@ -692,11 +687,11 @@ fn unshare_net_leaves_only_lo() {
 
 #[test]
 fn loopback_up_brings_lo_up() {
-    if !namespaces_or_skip("loopback_up_brings_lo_up") {
+    if skip_without_namespaces("loopback_up_brings_lo_up") {
         return;
     }
     if !Path::new("/proc/net/if_inet6").exists() {
-        eprintln!("skipping loopback_up_brings_lo_up: no IPv6 to see lo's state by");
+        common::skip("loopback_up_brings_lo_up", "no IPv6 to see lo's state by");
         return;
     }
     // lo gets its IPv6 address ::1 when it comes up.
@@ -712,7 +707,7 @@ fn loopback_up_brings_lo_up() {
 
 #[test]
 fn unshare_gives_a_new_namespace_of_each_kind() {
-    if !namespaces_or_skip("unshare_gives_a_new_namespace_of_each_kind") {
+    if skip_without_namespaces("unshare_gives_a_new_namespace_of_each_kind") {
         return;
     }
     for (kind, proc_name) in [
@@ -727,7 +722,10 @@ fn unshare_gives_a_new_namespace_of_each_kind() {
     ] {
         let link = format!("/proc/self/ns/{proc_name}");
         let Ok(ours) = std::fs::read_link(&link) else {
-            eprintln!("no {kind} namespaces on this kernel");
+            common::skip(
+                &format!("the {kind} case of unshare_gives_a_new_namespace_of_each_kind"),
+                format_args!("no {kind} namespaces on this kernel"),
+            );
             continue;
         };
         let out = clonexec_ns(kind, &["--", "readlink", &link]);
@@ -740,7 +738,7 @@ fn unshare_gives_a_new_namespace_of_each_kind() {
 
 #[test]
 fn hostname_and_domainname_in_a_new_uts_namespace() {
-    if !namespaces_or_skip("hostname_and_domainname_in_a_new_uts_namespace") {
+    if skip_without_namespaces("hostname_and_domainname_in_a_new_uts_namespace") {
         return;
     }
     let ours = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
@@ -785,7 +783,7 @@ fn hostname_without_a_uts_namespace_exits_125() {
 
 #[test]
 fn pid_namespace_with_mount_proc_shows_only_its_processes() {
-    if !namespaces_or_skip("pid_namespace_with_mount_proc_shows_only_its_processes") {
+    if skip_without_namespaces("pid_namespace_with_mount_proc_shows_only_its_processes") {
         return;
     }
     let out = clonexec_ns(
@@ -811,7 +809,7 @@ fn pid_namespace_with_mount_proc_shows_only_its_processes() {
 
 #[test]
 fn join_enters_an_existing_namespace() {
-    if !root_or_skip("join_enters_an_existing_namespace") {
+    if common::skip_unless_root("join_enters_an_existing_namespace") {
         return;
     }
     let mut holder = command(BIN)
@@ -862,7 +860,7 @@ fn join_failures_exit_125() {
 
 #[test]
 fn cgroup_starts_the_program_in_it() {
-    if !root_or_skip("cgroup_starts_the_program_in_it") {
+    if common::skip_unless_root("cgroup_starts_the_program_in_it") {
         return;
     }
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
@@ -872,15 +870,15 @@ fn cgroup_starts_the_program_in_it() {
         .find(|f| f.len() > 2 && f[2] == "cgroup2")
         .map(|f| PathBuf::from(f[1]))
     else {
-        eprintln!("skipping cgroup_starts_the_program_in_it: no cgroup2 mount");
+        common::skip("cgroup_starts_the_program_in_it", "no cgroup2 mount");
         return;
     };
     let name = format!("clonexec-cli-{}", std::process::id());
     let dir = root.join(&name);
     if let Err(e) = std::fs::create_dir(&dir) {
-        eprintln!(
-            "skipping cgroup_starts_the_program_in_it: {}: {e}",
-            dir.display()
+        common::skip(
+            "cgroup_starts_the_program_in_it",
+            format_args!("mkdir {}: {e}", dir.display()),
         );
         return;
     }
@@ -906,7 +904,7 @@ fn cgroup_starts_the_program_in_it() {
 
 #[test]
 fn bind_tmpfs_and_devpts_mounts() {
-    if !namespaces_or_skip("bind_tmpfs_and_devpts_mounts") {
+    if skip_without_namespaces("bind_tmpfs_and_devpts_mounts") {
         return;
     }
     let dir = temp_dir("mounts");
@@ -967,7 +965,7 @@ fn propagation_needs_a_mount_namespace() {
         "{}",
         stderr(&out)
     );
-    if namespaces_or_skip("propagation_needs_a_mount_namespace") {
+    if !skip_without_namespaces("the namespace case of propagation_needs_a_mount_namespace") {
         let out = clonexec_ns("mount", &["--propagation", "unchanged", "--", "true"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
@@ -978,7 +976,7 @@ fn propagation_needs_a_mount_namespace() {
 /// such a link (no merged `/usr`).
 fn usr_root(test: &str) -> Option<PathBuf> {
     if !std::fs::symlink_metadata("/bin").is_ok_and(|m| m.file_type().is_symlink()) {
-        eprintln!("skipping {test}: /bin is not a link into /usr");
+        common::skip(test, "/bin is not a link into /usr");
         return None;
     }
     let root = temp_dir(test);
@@ -995,10 +993,10 @@ fn usr_root(test: &str) -> Option<PathBuf> {
 
 #[test]
 fn chroot_and_pivot_root_change_the_root() {
-    if !namespaces_or_skip("chroot_and_pivot_root_change_the_root") {
+    if skip_without_namespaces("chroot_and_pivot_root_change_the_root") {
         return;
     }
-    let Some(root) = usr_root("newroot") else {
+    let Some(root) = usr_root("chroot_and_pivot_root_change_the_root") else {
         return;
     };
     let mut expected: Vec<String> = std::fs::read_dir(&root)
@@ -1186,12 +1184,12 @@ fn reset_signals_resets_ignored_signals() {
 
 #[test]
 fn capability_flags_set_the_child_sets() {
-    if !root_or_skip("capability_flags_set_the_child_sets") {
+    if common::skip_unless_root("capability_flags_set_the_child_sets") {
         return;
     }
     let chown = 1u64 << 0;
     if own_caps("CapEff") & chown == 0 || own_caps("CapBnd") & chown == 0 {
-        eprintln!("skipping capability_flags_set_the_child_sets: no CAP_CHOWN");
+        common::skip("capability_flags_set_the_child_sets", "no CAP_CHOWN");
         return;
     }
     let caps = |args: &[&str], field: &str| {
@@ -1272,7 +1270,7 @@ fn tty_flags_set_the_session_and_terminal() {
 
 #[test]
 fn init_runs_the_program_under_a_reaping_pid_1() {
-    if !namespaces_or_skip("init_runs_the_program_under_a_reaping_pid_1") {
+    if skip_without_namespaces("init_runs_the_program_under_a_reaping_pid_1") {
         return;
     }
     // The program is pid 2 with pid 1 (the init) as its parent, an orphan
@@ -1297,7 +1295,7 @@ fn init_runs_the_program_under_a_reaping_pid_1() {
 
 #[test]
 fn lock_mounts_keeps_mounts_from_being_undone() {
-    if !namespaces_or_skip("lock_mounts_keeps_mounts_from_being_undone") {
+    if skip_without_namespaces("lock_mounts_keeps_mounts_from_being_undone") {
         return;
     }
     let dir = std::env::temp_dir().join(format!("clonexec-cli-lock-{}", std::process::id()));

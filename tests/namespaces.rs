@@ -177,7 +177,10 @@ fn user_ns_as_unprivileged_user() {
         .output()
         .unwrap();
     if let Err(reason) = helper_result("unprivileged", &out) {
-        eprintln!("skipping user_ns_as_unprivileged_user: {reason}");
+        common::skip(
+            "the user namespace checks of user_ns_as_unprivileged_user",
+            reason,
+        );
     }
     assert!(
         ns_support::entries(&mnt_target).is_empty(),
@@ -619,7 +622,7 @@ fn child_starts_in_the_given_cgroup() {
         return;
     }
     let Some(root) = cgroup2_mount() else {
-        eprintln!("skipping child_starts_in_the_given_cgroup: no cgroup2 mount");
+        common::skip("child_starts_in_the_given_cgroup", "no cgroup2 mount");
         return;
     };
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -631,9 +634,9 @@ fn child_starts_in_the_given_cgroup() {
     );
     let path = root.join(&name);
     if let Err(e) = fs::create_dir(&path) {
-        eprintln!(
-            "skipping child_starts_in_the_given_cgroup: mkdir {}: {e}",
-            path.display()
+        common::skip(
+            "child_starts_in_the_given_cgroup",
+            format_args!("mkdir {}: {e}", path.display()),
         );
         return;
     }

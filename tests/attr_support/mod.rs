@@ -12,16 +12,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use clonexec::{Command, Output};
 
-/// Whether we run as root; prints why `test` is skipped when not.
-pub fn require_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipping {test}: needs root (euid 0)");
-    }
-    root
-}
-
 /// Runs `cmd` with `output()` and panics with everything the child said
 /// unless it exited with status 0. Returns stdout as text.
 pub fn stdout_of(cmd: &mut Command) -> String {
