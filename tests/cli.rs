@@ -484,6 +484,61 @@ fn bad_values_are_usage_errors_naming_the_flag() {
     }
 }
 
+/// What only the library checks (in `prepare()`, before any process
+/// exists) is a usage error too: exit 2 with the library's message and
+/// the hint on stderr, and nothing run.
+#[test]
+fn input_the_library_refuses_is_a_usage_error() {
+    let long_name = "x".repeat(65);
+    for (args, message) in [
+        (
+            &["--map-user", "0:4294967295:2", "--", "true"][..],
+            "uid map line 1 runs past the last id",
+        ),
+        (
+            &[
+                "--map-group",
+                "0:1000:10",
+                "--map-group",
+                "5:2000:1",
+                "--",
+                "true",
+            ],
+            "gid map lines 1 and 2 overlap",
+        ),
+        (
+            &["--unshare", "uts", "--hostname", &long_name, "--", "true"],
+            "is longer than 64 bytes",
+        ),
+        (
+            &["--hostname", "box", "--", "true"],
+            "hostname() needs a new or joined uts namespace",
+        ),
+        (
+            &["--chroot", "/", "--pivot-root", "/", "--", "true"],
+            "chroot() and pivot_root() cannot both change the root",
+        ),
+        (
+            &["--join", "user:/proc/self/ns/user", "--", "true"],
+            "joining an existing user or time namespace is not possible",
+        ),
+    ] {
+        let out = clonexec(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("clonexec: spawning \"true\": "),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(
+            err.ends_with("\nTry 'clonexec --help' for more information.\n"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+}
+
 #[test]
 fn missing_program_exits_127() {
     let out = clonexec(&["no-such-program-clonexec"]);
@@ -700,9 +755,10 @@ fn loopback_up_brings_lo_up() {
     assert!(stdout(&out).trim_end().ends_with(" lo"), "{}", stdout(&out));
     let out = clonexec_ns("net", &["--", "cat", "/proc/net/if_inet6"]);
     assert_eq!(stdout(&out), "", "lo is up without --loopback-up");
-    // Without a new network namespace it is refused, not done to ours.
+    // Without a new network namespace it is refused (a usage error), not
+    // done to ours.
     let out = clonexec(&["--loopback-up", "--", "true"]);
-    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
 #[test]
@@ -764,15 +820,16 @@ fn hostname_and_domainname_in_a_new_uts_namespace() {
 }
 
 #[test]
-fn hostname_without_a_uts_namespace_exits_125() {
+fn hostname_without_a_uts_namespace_is_a_usage_error() {
     // Refused by the library before anything runs, rather than setting the
     // host's name.
     let ours = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let out = clonexec(&["--hostname", "x", "--", "uname", "-n"]);
-    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "clonexec: spawning \"uname\": hostname() needs a new or joined uts namespace (it would change the caller's)\n"
+        "clonexec: spawning \"uname\": hostname() needs a new or joined uts namespace (it would change the caller's)\n\
+         Try 'clonexec --help' for more information.\n"
     );
     assert_eq!(stdout(&out), "");
     assert_eq!(
@@ -840,7 +897,7 @@ fn join_enters_an_existing_namespace() {
 }
 
 #[test]
-fn join_failures_exit_125() {
+fn join_failures() {
     let out = clonexec(&["--join", "net:/nonexistent/ns", "--", "true"]);
     assert_eq!(out.status.code(), Some(125));
     assert_eq!(
@@ -848,9 +905,9 @@ fn join_failures_exit_125() {
         "clonexec: --join: opening \"/nonexistent/ns\" failed: No such file or directory (os error 2)\n"
     );
     // The library refuses to join a user namespace (the child shares our
-    // memory until exec).
+    // memory until exec): a usage error.
     let out = clonexec(&["--join", "user:/proc/self/ns/user", "--", "true"]);
-    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("user or time namespace"),
         "{}",
@@ -959,7 +1016,7 @@ fn bind_tmpfs_and_devpts_mounts() {
 #[test]
 fn propagation_needs_a_mount_namespace() {
     let out = clonexec(&["--propagation", "slave", "--", "true"]);
-    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("mount_propagation()"),
         "{}",

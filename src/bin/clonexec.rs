@@ -43,8 +43,9 @@
 //!   `unshare --mount-proc` does), unless a mount namespace is joined with
 //!   `--join mnt:PATH`. Flags that only configure a namespace (`--hostname`,
 //!   `--domainname`, `--loopback-up`, `--propagation`) imply nothing: without
-//!   their namespace the library refuses them (exit 125) instead of
-//!   changing clonexec's own, e.g. `--hostname` without `--unshare uts`.
+//!   their namespace the library refuses them (a usage error, exit 2)
+//!   instead of changing clonexec's own, e.g. `--hostname` without
+//!   `--unshare uts`.
 //! - `--ctty FD` implies `--setsid` (only a session leader can take a
 //!   controlling terminal).
 //! - Not offered: `ptrace_traceme` (clonexec would be the tracer, and it does
@@ -59,10 +60,10 @@
 //! |---|---|
 //! | the program's | the program exited with this code |
 //! | 128 + N | the program was killed by signal N (as shells report it) |
-//! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, a `--hostname` without a UTS namespace, ...) |
+//! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, ...) |
 //! | 126 | the program was found but could not be executed (`execve` failed with `EACCES`, `ENOEXEC`, ...) |
 //! | 127 | the program was not found (`execve` failed with `ENOENT` or `ENOTDIR`) |
-//! | 2 | usage error (unknown flag, bad value, contradicting flags, no program) |
+//! | 2 | usage error (unknown flag, bad value, contradicting flags, no program, or what the library refuses before any process exists: a `--hostname` without a UTS namespace, an id map past the last id, `--chroot` with `--pivot-root`, ...) |
 //!
 //! Errors are printed to stderr as one line naming the program, the step that
 //! failed and the OS error:
@@ -548,10 +549,11 @@ fn help_text() -> String {
            N      PROGRAM exited with status N\n  \
            128+N  PROGRAM was killed by signal N\n  \
            125    clonexec failed before PROGRAM ran (bad --cd, refused --uid,\n         \
-                  --hostname without a uts namespace, ...)\n  \
+                  --fd that is not open, ...)\n  \
            126    PROGRAM was found but could not be executed\n  \
            127    PROGRAM was not found\n  \
-           2      usage error\n",
+           2      usage error (also what the library refuses before running\n         \
+                  anything: --hostname without a uts namespace, ...)\n",
     );
     text
 }
@@ -688,6 +690,20 @@ enum Failure {
     Setup(String),
     /// The library failed to spawn or wait: exit 125, 126 or 127.
     Spawn(Error),
+}
+
+impl Failure {
+    /// A failed spawn: input the library refused before any process
+    /// existed (in `prepare()`: an id map past the last id, `--hostname`
+    /// without a uts namespace, ...) is a usage error like a bad flag;
+    /// anything else failed while spawning.
+    fn spawn(err: Error) -> Failure {
+        if err.is_invalid_input() {
+            Failure::Usage(err.to_string())
+        } else {
+            Failure::Spawn(err)
+        }
+    }
 }
 
 impl From<lexopt::Error> for Failure {
@@ -1366,7 +1382,7 @@ fn run(inv: Invocation) -> Result<u8, Failure> {
     check(&inv)?;
     let print_pid = inv.print_pid;
     let mut cmd = inv.command();
-    let mut child = cmd.spawn().map_err(Failure::Spawn)?;
+    let mut child = cmd.spawn().map_err(Failure::spawn)?;
     // Close our copies of the `--fd` fds: a reader of a pipe passed with
     // `--fd` must see EOF when the program closes it.
     drop(cmd);
