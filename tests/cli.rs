@@ -429,6 +429,281 @@ fn print_pid_and_pdeathsig() {
     }
 }
 
+/// A running `clonexec --print-pid ARGS` with stdout and stderr piped, and
+/// the program's pid. Dropping it kills clonexec, and the program unless
+/// clonexec reported its exit: without forwarding, a signal that kills
+/// clonexec leaves the program running.
+struct Supervised {
+    cli: std::process::Child,
+    program: i32,
+    program_reaped: bool,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// Kept open: clonexec and the program may still write to it.
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Supervised {
+    /// Runs `cmd` (clonexec, perhaps with some setup) with `--print-pid
+    /// ARGS`, and reads the program's pid from clonexec's first line.
+    fn start(mut cmd: Command, args: &[&str]) -> Supervised {
+        use std::io::BufRead;
+        let mut cli = cmd
+            .arg("--print-pid")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running clonexec");
+        let mut stderr = std::io::BufReader::new(cli.stderr.take().unwrap());
+        let stdout = std::io::BufReader::new(cli.stdout.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let program = line
+            .strip_prefix("clonexec: pid ")
+            .and_then(|p| p.trim_end().parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        Supervised {
+            cli,
+            program,
+            program_reaped: false,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Reads the program's next line of output and checks it.
+    fn expect_line(&mut self, expected: &str) {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut self.stdout, &mut line).unwrap();
+        assert_eq!(line, format!("{expected}\n"));
+    }
+
+    /// Sends `sig` to clonexec (not to the program).
+    fn signal_cli(&self, sig: i32) {
+        // SAFETY: kill takes no pointer.
+        let rc = unsafe { libc::kill(self.cli.id() as i32, sig) };
+        assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+
+    /// Waits for clonexec to exit and returns its exit code; panics if it
+    /// was killed, or did not exit within a minute (a hang).
+    fn exit_code(&mut self) -> i32 {
+        use std::os::unix::process::ExitStatusExt;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.cli.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clonexec did not exit within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let code = status
+            .code()
+            .unwrap_or_else(|| panic!("clonexec was killed by signal {:?}", status.signal()));
+        // clonexec exits once it has reaped the program.
+        self.program_reaped = true;
+        code
+    }
+
+    /// What the program and clonexec wrote after the lines read so far
+    /// (once clonexec has exited: the program is gone, so both end).
+    fn rest(&mut self) -> (String, String) {
+        use std::io::Read;
+        assert!(self.program_reaped, "read while the program may run");
+        let (mut out, mut err) = (String::new(), String::new());
+        self.stdout.read_to_string(&mut out).unwrap();
+        self.stderr.read_to_string(&mut err).unwrap();
+        (out, err)
+    }
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        if !self.program_reaped {
+            // SAFETY: kill takes no pointer.
+            unsafe { libc::kill(self.program, libc::SIGKILL) };
+        }
+        let _ = self.cli.kill();
+        let _ = self.cli.wait();
+    }
+}
+
+/// A shell that prints `ready`, then waits for `sig` and exits `code`
+/// after saying `got SIG`.
+fn trapping_shell(sig: &str, code: i32) -> [String; 4] {
+    [
+        String::from("--"),
+        String::from("sh"),
+        String::from("-c"),
+        format!(
+            "trap 'echo got {sig}; exit {code}' {sig}; echo ready; while :; do sleep 0.05; done"
+        ),
+    ]
+}
+
+/// Runs [`trapping_shell`] under clonexec (`cmd`, with `flags` first),
+/// sends clonexec `sig`, and checks that the program saw it and clonexec
+/// exited with the program's code.
+fn check_forwarded(cmd: Command, flags: &[&str], sig: i32, name: &str, code: i32) {
+    let program = trapping_shell(name, code);
+    let mut args = flags.to_vec();
+    args.extend(program.iter().map(String::as_str));
+    let mut run = Supervised::start(cmd, &args);
+    run.expect_line("ready");
+    run.signal_cli(sig);
+    assert_eq!(run.exit_code(), code, "SIG{name}");
+    let (out, err) = run.rest();
+    assert_eq!(out, format!("got {name}\n"), "SIG{name}");
+    assert_eq!(err, "", "SIG{name}");
+}
+
+/// `clonexec` used as a supervisor (a service manager's `ExecStart`, a
+/// container's entry point) gets the SIGTERM meant for the program: it
+/// passes it on and exits with the program's status.
+#[test]
+fn sigterm_is_forwarded_to_the_program() {
+    check_forwarded(command(BIN), &[], libc::SIGTERM, "TERM", 3);
+}
+
+#[test]
+fn int_hup_quit_usr1_usr2_and_winch_are_forwarded() {
+    for (sig, name, code) in [
+        (libc::SIGINT, "INT", 4),
+        (libc::SIGHUP, "HUP", 5),
+        (libc::SIGQUIT, "QUIT", 6),
+        (libc::SIGUSR1, "USR1", 7),
+        (libc::SIGUSR2, "USR2", 8),
+        (libc::SIGWINCH, "WINCH", 9),
+    ] {
+        check_forwarded(command(BIN), &[], sig, name, code);
+    }
+    // Also to a program in a session of its own.
+    check_forwarded(command(BIN), &["--setsid"], libc::SIGTERM, "TERM", 3);
+}
+
+/// Under `--init`, clonexec passes the signal to the init, which passes
+/// it on to the program.
+#[test]
+fn signals_reach_the_program_through_the_init() {
+    if skip_without_namespaces("signals_reach_the_program_through_the_init") {
+        return;
+    }
+    let mut flags = ns_args("");
+    flags.push(String::from("--init"));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    check_forwarded(command(BIN), &flags, libc::SIGTERM, "TERM", 3);
+    check_forwarded(command(BIN), &flags, libc::SIGUSR1, "USR1", 7);
+}
+
+/// A forwarded signal that kills the program makes clonexec exit 128+N,
+/// as when anything else kills it.
+#[test]
+fn a_forwarded_signal_that_kills_the_program_exits_128_plus_n() {
+    let mut run = Supervised::start(command(BIN), &["--", "sleep", "60"]);
+    run.signal_cli(libc::SIGTERM);
+    assert_eq!(run.exit_code(), 128 + libc::SIGTERM);
+    assert_eq!(run.rest(), (String::new(), String::new()));
+}
+
+/// clonexec blocks the signals it waits for, but the program starts with
+/// clonexec's own mask (here USR2 blocked by clonexec's caller)...
+#[test]
+fn the_program_gets_clonexecs_signal_mask_not_the_forwarding_one() {
+    let usr2: clonexec::SigSet = [clonexec::Signal::USR2].into_iter().collect();
+    let out = clonexec::Command::new(BIN)
+        .args(["--", "grep", "SigBlk", "/proc/self/status"])
+        .env("PATH", PATH)
+        .signal_mask(usr2)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "SigBlk:\t0000000000000800\n"
+    );
+    // ...and --signal-mask still sets it exactly.
+    let out = clonexec(&[
+        "--signal-mask",
+        "",
+        "--",
+        "grep",
+        "SigBlk",
+        "/proc/self/status",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "SigBlk:\t0000000000000000\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A caller that ignores SIGCHLD (which a child inherits) would have the
+/// kernel reap the program before clonexec can wait for it: clonexec puts
+/// SIGCHLD back to its default and still reports the program's status.
+#[test]
+fn sigchld_ignored_by_the_caller_still_gives_the_programs_status() {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = command(BIN);
+    // SAFETY: signal() is async-signal-safe and takes no pointer.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::signal(libc::SIGCHLD, libc::SIG_IGN) == libc::SIG_ERR {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd
+        .args(["--", "sh", "-c", "exit 7"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+/// clonexec as the session leader of a terminal, as a shell would run it
+/// in the foreground: ^C sends SIGINT to the foreground process group.
+/// A program in clonexec's group gets it from the terminal; one in a
+/// session of its own (`--setsid`) gets it from clonexec. Either way it
+/// exits on its own terms, and clonexec with it.
+#[test]
+fn ctrl_c_in_the_terminal_reaches_the_program() {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    for flags in [&[][..], &["--setsid"]] {
+        let (master, slave) = open_pty();
+        // Open until the end: closing it would hang the terminal up.
+        let mut master = std::fs::File::from(master);
+        let mut cmd = command(BIN);
+        cmd.stdin(Stdio::from(slave));
+        // SAFETY: setsid and ioctl are async-signal-safe; TIOCSCTTY takes
+        // an integer argument.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let program = trapping_shell("INT", 4);
+        let mut args = flags.to_vec();
+        args.extend(program.iter().map(String::as_str));
+        let mut run = Supervised::start(cmd, &args);
+        run.expect_line("ready");
+        master.write_all(b"\x03").unwrap();
+        assert_eq!(run.exit_code(), 4, "{flags:?}");
+        let (out, err) = run.rest();
+        assert_eq!(out, "got INT\n", "{flags:?}");
+        assert_eq!(err, "", "{flags:?}");
+    }
+}
+
 #[test]
 fn unknown_flag_is_a_usage_error_naming_it() {
     let out = clonexec(&["--bogus", "true"]);
