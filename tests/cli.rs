@@ -5,6 +5,8 @@
 
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -40,15 +42,6 @@ fn stdout(out: &Output) -> String {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Whether we are root; prints why the calling test skips otherwise.
-fn root_or_skip(test: &str) -> bool {
-    let root = rustix::process::geteuid().is_root();
-    if !root {
-        eprintln!("skipping {test}: needs root (euid 0)");
-    }
-    root
 }
 
 /// A fresh, private temporary directory for one test.
@@ -102,24 +95,24 @@ fn clonexec_ns(kinds: &str, args: &[&str]) -> Output {
     clonexec(&all)
 }
 
-/// Whether this machine lets us create a user namespace; prints why the
-/// calling test skips otherwise.
-fn userns_or_skip(test: &str) -> bool {
+/// Skips `test` (see `common::skip`) unless this machine lets us create a
+/// user namespace; returns whether it skipped.
+fn skip_without_userns(test: &str) -> bool {
     let out = clonexec(&["--unshare", "user", "--map-root-user", "--", "true"]);
-    let ok = out.status.success();
-    if !ok {
-        eprintln!(
-            "skipping {test}: cannot create a user namespace here: {}",
-            stderr(&out)
-        );
+    if out.status.success() {
+        return false;
     }
-    ok
+    common::skip(
+        test,
+        format_args!("cannot create a user namespace here: {}", stderr(&out)),
+    );
+    true
 }
 
-/// Whether namespaces can be created here, as [`ns_args`] does; prints why
-/// the calling test skips otherwise.
-fn namespaces_or_skip(test: &str) -> bool {
-    rustix::process::geteuid().is_root() || userns_or_skip(test)
+/// Skips `test` (see `common::skip`) unless namespaces can be created here
+/// as [`ns_args`] does; returns whether it skipped.
+fn skip_without_namespaces(test: &str) -> bool {
+    !common::is_root() && skip_without_userns(test)
 }
 
 /// A copy of the binary in a world-searchable directory, for running it as
@@ -127,18 +120,8 @@ fn namespaces_or_skip(test: &str) -> bool {
 fn public_copy(dir: &Path) -> String {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.join("clonexec");
-    link_or_copy(&copy);
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::copy_executable(BIN.as_ref(), &copy);
     copy.to_str().unwrap().to_owned()
-}
-
-/// Puts the binary at `dest`: a hard link where possible, since a fresh
-/// copy can fail to exec with ETXTBSY while another test thread's child
-/// still holds its write fd (inherited until that child's exec).
-fn link_or_copy(dest: &Path) {
-    if std::fs::hard_link(BIN, dest).is_err() {
-        std::fs::copy(BIN, dest).unwrap();
-    }
 }
 
 /// One of clonexec's capability sets (`CapEff`, `CapBnd`, ...).
@@ -226,7 +209,7 @@ fn program_flags_pass_through_unparsed() {
 
 #[test]
 fn uid_and_gid_change_and_clear_groups() {
-    if !root_or_skip("uid_and_gid_change_and_clear_groups") {
+    if common::skip_unless_root("uid_and_gid_change_and_clear_groups") {
         return;
     }
     let out = clonexec(&["--uid", "65534", "--gid", "65534", "--", "id", "-u"]);
@@ -238,7 +221,8 @@ fn uid_and_gid_change_and_clear_groups() {
 
 #[test]
 fn groups_are_set_and_contradictions_refused() {
-    if root_or_skip("groups_are_set_and_contradictions_refused") {
+    if !common::skip_unless_root("the --groups check of groups_are_set_and_contradictions_refused")
+    {
         let out = clonexec(&["--gid", "65534", "--groups", "1,2", "--", "id", "-G"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert_eq!(stdout(&out), "65534 1 2\n");
@@ -255,24 +239,10 @@ fn uid_change_refused_exits_125() {
         // nobody runs a copy of the binary (the checkout may be in a 0700
         // directory).
         let dir = temp_dir("setuid");
-        let copy = dir.join("clonexec");
-        link_or_copy(&copy);
-        let copy = copy.to_str().unwrap();
-        // Another test thread's child may briefly hold the copy's write fd
-        // (inherited until its exec): executing it then fails with ETXTBSY.
-        let run = || {
-            clonexec(&[
-                "--uid", "65534", "--gid", "65534", "--", copy, "--uid", "0", "true",
-            ])
-        };
-        let mut out = run();
-        for _ in 0..50 {
-            if !stderr(&out).contains("ETXTBSY") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            out = run();
-        }
+        let copy = public_copy(&dir);
+        let out = clonexec(&[
+            "--uid", "65534", "--gid", "65534", "--", &copy, "--uid", "0", "true",
+        ]);
         assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
         assert_eq!(
             stderr(&out),
@@ -288,7 +258,7 @@ fn uid_change_refused_exits_125() {
 
 #[test]
 fn ambient_caps_reach_an_unprivileged_program() {
-    if !root_or_skip("ambient_caps_reach_an_unprivileged_program") {
+    if common::skip_unless_root("ambient_caps_reach_an_unprivileged_program") {
         return;
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -298,7 +268,10 @@ fn ambient_caps_reach_an_unprivileged_program() {
         .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
         .unwrap();
     if bounding & (1 << 13) == 0 {
-        eprintln!("skipping ambient_caps test: CAP_NET_RAW is not in the bounding set");
+        common::skip(
+            "ambient_caps_reach_an_unprivileged_program",
+            "CAP_NET_RAW is not in the bounding set",
+        );
         return;
     }
     let out = clonexec(&[
@@ -456,6 +429,281 @@ fn print_pid_and_pdeathsig() {
     }
 }
 
+/// A running `clonexec --print-pid ARGS` with stdout and stderr piped, and
+/// the program's pid. Dropping it kills clonexec, and the program unless
+/// clonexec reported its exit: without forwarding, a signal that kills
+/// clonexec leaves the program running.
+struct Supervised {
+    cli: std::process::Child,
+    program: i32,
+    program_reaped: bool,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// Kept open: clonexec and the program may still write to it.
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Supervised {
+    /// Runs `cmd` (clonexec, perhaps with some setup) with `--print-pid
+    /// ARGS`, and reads the program's pid from clonexec's first line.
+    fn start(mut cmd: Command, args: &[&str]) -> Supervised {
+        use std::io::BufRead;
+        let mut cli = cmd
+            .arg("--print-pid")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running clonexec");
+        let mut stderr = std::io::BufReader::new(cli.stderr.take().unwrap());
+        let stdout = std::io::BufReader::new(cli.stdout.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let program = line
+            .strip_prefix("clonexec: pid ")
+            .and_then(|p| p.trim_end().parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        Supervised {
+            cli,
+            program,
+            program_reaped: false,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Reads the program's next line of output and checks it.
+    fn expect_line(&mut self, expected: &str) {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut self.stdout, &mut line).unwrap();
+        assert_eq!(line, format!("{expected}\n"));
+    }
+
+    /// Sends `sig` to clonexec (not to the program).
+    fn signal_cli(&self, sig: i32) {
+        // SAFETY: kill takes no pointer.
+        let rc = unsafe { libc::kill(self.cli.id() as i32, sig) };
+        assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+
+    /// Waits for clonexec to exit and returns its exit code; panics if it
+    /// was killed, or did not exit within a minute (a hang).
+    fn exit_code(&mut self) -> i32 {
+        use std::os::unix::process::ExitStatusExt;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.cli.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clonexec did not exit within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let code = status
+            .code()
+            .unwrap_or_else(|| panic!("clonexec was killed by signal {:?}", status.signal()));
+        // clonexec exits once it has reaped the program.
+        self.program_reaped = true;
+        code
+    }
+
+    /// What the program and clonexec wrote after the lines read so far
+    /// (once clonexec has exited: the program is gone, so both end).
+    fn rest(&mut self) -> (String, String) {
+        use std::io::Read;
+        assert!(self.program_reaped, "read while the program may run");
+        let (mut out, mut err) = (String::new(), String::new());
+        self.stdout.read_to_string(&mut out).unwrap();
+        self.stderr.read_to_string(&mut err).unwrap();
+        (out, err)
+    }
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        if !self.program_reaped {
+            // SAFETY: kill takes no pointer.
+            unsafe { libc::kill(self.program, libc::SIGKILL) };
+        }
+        let _ = self.cli.kill();
+        let _ = self.cli.wait();
+    }
+}
+
+/// A shell that prints `ready`, then waits for `sig` and exits `code`
+/// after saying `got SIG`.
+fn trapping_shell(sig: &str, code: i32) -> [String; 4] {
+    [
+        String::from("--"),
+        String::from("sh"),
+        String::from("-c"),
+        format!(
+            "trap 'echo got {sig}; exit {code}' {sig}; echo ready; while :; do sleep 0.05; done"
+        ),
+    ]
+}
+
+/// Runs [`trapping_shell`] under clonexec (`cmd`, with `flags` first),
+/// sends clonexec `sig`, and checks that the program saw it and clonexec
+/// exited with the program's code.
+fn check_forwarded(cmd: Command, flags: &[&str], sig: i32, name: &str, code: i32) {
+    let program = trapping_shell(name, code);
+    let mut args = flags.to_vec();
+    args.extend(program.iter().map(String::as_str));
+    let mut run = Supervised::start(cmd, &args);
+    run.expect_line("ready");
+    run.signal_cli(sig);
+    assert_eq!(run.exit_code(), code, "SIG{name}");
+    let (out, err) = run.rest();
+    assert_eq!(out, format!("got {name}\n"), "SIG{name}");
+    assert_eq!(err, "", "SIG{name}");
+}
+
+/// `clonexec` used as a supervisor (a service manager's `ExecStart`, a
+/// container's entry point) gets the SIGTERM meant for the program: it
+/// passes it on and exits with the program's status.
+#[test]
+fn sigterm_is_forwarded_to_the_program() {
+    check_forwarded(command(BIN), &[], libc::SIGTERM, "TERM", 3);
+}
+
+#[test]
+fn int_hup_quit_usr1_usr2_and_winch_are_forwarded() {
+    for (sig, name, code) in [
+        (libc::SIGINT, "INT", 4),
+        (libc::SIGHUP, "HUP", 5),
+        (libc::SIGQUIT, "QUIT", 6),
+        (libc::SIGUSR1, "USR1", 7),
+        (libc::SIGUSR2, "USR2", 8),
+        (libc::SIGWINCH, "WINCH", 9),
+    ] {
+        check_forwarded(command(BIN), &[], sig, name, code);
+    }
+    // Also to a program in a session of its own.
+    check_forwarded(command(BIN), &["--setsid"], libc::SIGTERM, "TERM", 3);
+}
+
+/// Under `--init`, clonexec passes the signal to the init, which passes
+/// it on to the program.
+#[test]
+fn signals_reach_the_program_through_the_init() {
+    if skip_without_namespaces("signals_reach_the_program_through_the_init") {
+        return;
+    }
+    let mut flags = ns_args("");
+    flags.push(String::from("--init"));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    check_forwarded(command(BIN), &flags, libc::SIGTERM, "TERM", 3);
+    check_forwarded(command(BIN), &flags, libc::SIGUSR1, "USR1", 7);
+}
+
+/// A forwarded signal that kills the program makes clonexec exit 128+N,
+/// as when anything else kills it.
+#[test]
+fn a_forwarded_signal_that_kills_the_program_exits_128_plus_n() {
+    let mut run = Supervised::start(command(BIN), &["--", "sleep", "60"]);
+    run.signal_cli(libc::SIGTERM);
+    assert_eq!(run.exit_code(), 128 + libc::SIGTERM);
+    assert_eq!(run.rest(), (String::new(), String::new()));
+}
+
+/// clonexec blocks the signals it waits for, but the program starts with
+/// clonexec's own mask (here USR2 blocked by clonexec's caller)...
+#[test]
+fn the_program_gets_clonexecs_signal_mask_not_the_forwarding_one() {
+    let usr2: clonexec::SigSet = [clonexec::Signal::USR2].into_iter().collect();
+    let out = clonexec::Command::new(BIN)
+        .args(["--", "grep", "SigBlk", "/proc/self/status"])
+        .env("PATH", PATH)
+        .signal_mask(usr2)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "SigBlk:\t0000000000000800\n"
+    );
+    // ...and --signal-mask still sets it exactly.
+    let out = clonexec(&[
+        "--signal-mask",
+        "",
+        "--",
+        "grep",
+        "SigBlk",
+        "/proc/self/status",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "SigBlk:\t0000000000000000\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A caller that ignores SIGCHLD (which a child inherits) would have the
+/// kernel reap the program before clonexec can wait for it: clonexec puts
+/// SIGCHLD back to its default and still reports the program's status.
+#[test]
+fn sigchld_ignored_by_the_caller_still_gives_the_programs_status() {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = command(BIN);
+    // SAFETY: signal() is async-signal-safe and takes no pointer.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::signal(libc::SIGCHLD, libc::SIG_IGN) == libc::SIG_ERR {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd
+        .args(["--", "sh", "-c", "exit 7"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+/// clonexec as the session leader of a terminal, as a shell would run it
+/// in the foreground: ^C sends SIGINT to the foreground process group.
+/// A program in clonexec's group gets it from the terminal; one in a
+/// session of its own (`--setsid`) gets it from clonexec. Either way it
+/// exits on its own terms, and clonexec with it.
+#[test]
+fn ctrl_c_in_the_terminal_reaches_the_program() {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    for flags in [&[][..], &["--setsid"]] {
+        let (master, slave) = open_pty();
+        // Open until the end: closing it would hang the terminal up.
+        let mut master = std::fs::File::from(master);
+        let mut cmd = command(BIN);
+        cmd.stdin(Stdio::from(slave));
+        // SAFETY: setsid and ioctl are async-signal-safe; TIOCSCTTY takes
+        // an integer argument.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let program = trapping_shell("INT", 4);
+        let mut args = flags.to_vec();
+        args.extend(program.iter().map(String::as_str));
+        let mut run = Supervised::start(cmd, &args);
+        run.expect_line("ready");
+        master.write_all(b"\x03").unwrap();
+        assert_eq!(run.exit_code(), 4, "{flags:?}");
+        let (out, err) = run.rest();
+        assert_eq!(out, "got INT\n", "{flags:?}");
+        assert_eq!(err, "", "{flags:?}");
+    }
+}
+
 #[test]
 fn unknown_flag_is_a_usage_error_naming_it() {
     let out = clonexec(&["--bogus", "true"]);
@@ -549,6 +797,68 @@ fn minus_one_ids_are_usage_errors() {
         assert!(err.contains(message), "{args:?}: {err}");
         assert!(err.contains("-1"), "{args:?}: {err}");
         assert!(err.ends_with("Try 'clonexec --help' for more information.\n"));
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+}
+
+/// What only the library checks (in `prepare()`, before any process
+/// exists) is a usage error too: exit 2 with the library's message and
+/// the hint on stderr, and nothing run.
+#[test]
+fn input_the_library_refuses_is_a_usage_error() {
+    let long_name = "x".repeat(65);
+    for (args, message) in [
+        (
+            &[
+                "--map-user",
+                "0:1000:10",
+                "--map-user",
+                "5:2000:1",
+                "--",
+                "true",
+            ][..],
+            "uid map lines 1 and 2 overlap",
+        ),
+        (
+            &[
+                "--map-group",
+                "0:1000:10",
+                "--map-group",
+                "5:2000:1",
+                "--",
+                "true",
+            ],
+            "gid map lines 1 and 2 overlap",
+        ),
+        (
+            &["--unshare", "uts", "--hostname", &long_name, "--", "true"],
+            "is longer than 64 bytes",
+        ),
+        (
+            &["--hostname", "box", "--", "true"],
+            "hostname() needs a new or joined uts namespace",
+        ),
+        (
+            &["--chroot", "/", "--pivot-root", "/", "--", "true"],
+            "chroot() and pivot_root() cannot both change the root",
+        ),
+        (
+            &["--join", "user:/proc/self/ns/user", "--", "true"],
+            "joining an existing user or time namespace is not possible",
+        ),
+    ] {
+        let out = clonexec(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("clonexec: spawning \"true\": "),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(
+            err.ends_with("\nTry 'clonexec --help' for more information.\n"),
+            "{args:?}: {err}"
+        );
         assert_eq!(stdout(&out), "", "{args:?}");
     }
 }
@@ -668,7 +978,7 @@ fn help_mentions_every_flag_and_exit_status() {
 
 #[test]
 fn map_root_user_makes_the_caller_root_inside() {
-    if !userns_or_skip("map_root_user_makes_the_caller_root_inside") {
+    if skip_without_userns("map_root_user_makes_the_caller_root_inside") {
         return;
     }
     let out = clonexec(&["--unshare", "user", "--map-root-user", "--", "id", "-u"]);
@@ -683,7 +993,7 @@ fn map_root_user_makes_the_caller_root_inside() {
 
 #[test]
 fn map_user_and_group_write_the_given_lines() {
-    if !userns_or_skip("map_user_and_group_write_the_given_lines") {
+    if skip_without_userns("map_user_and_group_write_the_given_lines") {
         return;
     }
     let euid = rustix::process::geteuid().as_raw();
@@ -708,7 +1018,7 @@ fn map_user_and_group_write_the_given_lines() {
 fn rootless_network_less_shell_command() {
     // The README example, run by an unprivileged user: as root, drop to
     // nobody first (with clonexec itself), running a world-readable copy.
-    if !userns_or_skip("rootless_network_less_shell_command") {
+    if skip_without_userns("rootless_network_less_shell_command") {
         return;
     }
     let dir = temp_dir("rootless");
@@ -740,7 +1050,7 @@ fn rootless_network_less_shell_command() {
 
 #[test]
 fn unshare_net_leaves_only_lo() {
-    if !namespaces_or_skip("unshare_net_leaves_only_lo") {
+    if skip_without_namespaces("unshare_net_leaves_only_lo") {
         return;
     }
     let out = clonexec_ns("net", &["--", "cat", "/proc/net/dev"]);
@@ -756,11 +1066,11 @@ fn unshare_net_leaves_only_lo() {
 
 #[test]
 fn loopback_up_brings_lo_up() {
-    if !namespaces_or_skip("loopback_up_brings_lo_up") {
+    if skip_without_namespaces("loopback_up_brings_lo_up") {
         return;
     }
     if !Path::new("/proc/net/if_inet6").exists() {
-        eprintln!("skipping loopback_up_brings_lo_up: no IPv6 to see lo's state by");
+        common::skip("loopback_up_brings_lo_up", "no IPv6 to see lo's state by");
         return;
     }
     // lo gets its IPv6 address ::1 when it comes up.
@@ -769,14 +1079,15 @@ fn loopback_up_brings_lo_up() {
     assert!(stdout(&out).trim_end().ends_with(" lo"), "{}", stdout(&out));
     let out = clonexec_ns("net", &["--", "cat", "/proc/net/if_inet6"]);
     assert_eq!(stdout(&out), "", "lo is up without --loopback-up");
-    // Without a new network namespace it is refused, not done to ours.
+    // Without a new network namespace it is refused (a usage error), not
+    // done to ours.
     let out = clonexec(&["--loopback-up", "--", "true"]);
-    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
 #[test]
 fn unshare_gives_a_new_namespace_of_each_kind() {
-    if !namespaces_or_skip("unshare_gives_a_new_namespace_of_each_kind") {
+    if skip_without_namespaces("unshare_gives_a_new_namespace_of_each_kind") {
         return;
     }
     for (kind, proc_name) in [
@@ -791,7 +1102,10 @@ fn unshare_gives_a_new_namespace_of_each_kind() {
     ] {
         let link = format!("/proc/self/ns/{proc_name}");
         let Ok(ours) = std::fs::read_link(&link) else {
-            eprintln!("no {kind} namespaces on this kernel");
+            common::skip(
+                &format!("the {kind} case of unshare_gives_a_new_namespace_of_each_kind"),
+                format_args!("no {kind} namespaces on this kernel"),
+            );
             continue;
         };
         let out = clonexec_ns(kind, &["--", "readlink", &link]);
@@ -804,7 +1118,7 @@ fn unshare_gives_a_new_namespace_of_each_kind() {
 
 #[test]
 fn hostname_and_domainname_in_a_new_uts_namespace() {
-    if !namespaces_or_skip("hostname_and_domainname_in_a_new_uts_namespace") {
+    if skip_without_namespaces("hostname_and_domainname_in_a_new_uts_namespace") {
         return;
     }
     let ours = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
@@ -830,15 +1144,16 @@ fn hostname_and_domainname_in_a_new_uts_namespace() {
 }
 
 #[test]
-fn hostname_without_a_uts_namespace_exits_125() {
+fn hostname_without_a_uts_namespace_is_a_usage_error() {
     // Refused by the library before anything runs, rather than setting the
     // host's name.
     let ours = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let out = clonexec(&["--hostname", "x", "--", "uname", "-n"]);
-    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "clonexec: spawning \"uname\": hostname() needs a new or joined uts namespace (it would change the caller's)\n"
+        "clonexec: spawning \"uname\": hostname() needs a new or joined uts namespace (it would change the caller's)\n\
+         Try 'clonexec --help' for more information.\n"
     );
     assert_eq!(stdout(&out), "");
     assert_eq!(
@@ -849,7 +1164,7 @@ fn hostname_without_a_uts_namespace_exits_125() {
 
 #[test]
 fn pid_namespace_with_mount_proc_shows_only_its_processes() {
-    if !namespaces_or_skip("pid_namespace_with_mount_proc_shows_only_its_processes") {
+    if skip_without_namespaces("pid_namespace_with_mount_proc_shows_only_its_processes") {
         return;
     }
     let out = clonexec_ns(
@@ -875,7 +1190,7 @@ fn pid_namespace_with_mount_proc_shows_only_its_processes() {
 
 #[test]
 fn join_enters_an_existing_namespace() {
-    if !root_or_skip("join_enters_an_existing_namespace") {
+    if common::skip_unless_root("join_enters_an_existing_namespace") {
         return;
     }
     let mut holder = command(BIN)
@@ -906,7 +1221,7 @@ fn join_enters_an_existing_namespace() {
 }
 
 #[test]
-fn join_failures_exit_125() {
+fn join_failures() {
     let out = clonexec(&["--join", "net:/nonexistent/ns", "--", "true"]);
     assert_eq!(out.status.code(), Some(125));
     assert_eq!(
@@ -914,9 +1229,9 @@ fn join_failures_exit_125() {
         "clonexec: --join: opening \"/nonexistent/ns\" failed: No such file or directory (os error 2)\n"
     );
     // The library refuses to join a user namespace (the child shares our
-    // memory until exec).
+    // memory until exec): a usage error.
     let out = clonexec(&["--join", "user:/proc/self/ns/user", "--", "true"]);
-    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("user or time namespace"),
         "{}",
@@ -926,7 +1241,7 @@ fn join_failures_exit_125() {
 
 #[test]
 fn cgroup_starts_the_program_in_it() {
-    if !root_or_skip("cgroup_starts_the_program_in_it") {
+    if common::skip_unless_root("cgroup_starts_the_program_in_it") {
         return;
     }
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
@@ -936,15 +1251,15 @@ fn cgroup_starts_the_program_in_it() {
         .find(|f| f.len() > 2 && f[2] == "cgroup2")
         .map(|f| PathBuf::from(f[1]))
     else {
-        eprintln!("skipping cgroup_starts_the_program_in_it: no cgroup2 mount");
+        common::skip("cgroup_starts_the_program_in_it", "no cgroup2 mount");
         return;
     };
     let name = format!("clonexec-cli-{}", std::process::id());
     let dir = root.join(&name);
     if let Err(e) = std::fs::create_dir(&dir) {
-        eprintln!(
-            "skipping cgroup_starts_the_program_in_it: {}: {e}",
-            dir.display()
+        common::skip(
+            "cgroup_starts_the_program_in_it",
+            format_args!("mkdir {}: {e}", dir.display()),
         );
         return;
     }
@@ -970,7 +1285,7 @@ fn cgroup_starts_the_program_in_it() {
 
 #[test]
 fn bind_tmpfs_and_devpts_mounts() {
-    if !namespaces_or_skip("bind_tmpfs_and_devpts_mounts") {
+    if skip_without_namespaces("bind_tmpfs_and_devpts_mounts") {
         return;
     }
     let dir = temp_dir("mounts");
@@ -1025,13 +1340,13 @@ fn bind_tmpfs_and_devpts_mounts() {
 #[test]
 fn propagation_needs_a_mount_namespace() {
     let out = clonexec(&["--propagation", "slave", "--", "true"]);
-    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("mount_propagation()"),
         "{}",
         stderr(&out)
     );
-    if namespaces_or_skip("propagation_needs_a_mount_namespace") {
+    if !skip_without_namespaces("the namespace case of propagation_needs_a_mount_namespace") {
         let out = clonexec_ns("mount", &["--propagation", "unchanged", "--", "true"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
@@ -1042,7 +1357,7 @@ fn propagation_needs_a_mount_namespace() {
 /// such a link (no merged `/usr`).
 fn usr_root(test: &str) -> Option<PathBuf> {
     if !std::fs::symlink_metadata("/bin").is_ok_and(|m| m.file_type().is_symlink()) {
-        eprintln!("skipping {test}: /bin is not a link into /usr");
+        common::skip(test, "/bin is not a link into /usr");
         return None;
     }
     let root = temp_dir(test);
@@ -1059,10 +1374,10 @@ fn usr_root(test: &str) -> Option<PathBuf> {
 
 #[test]
 fn chroot_and_pivot_root_change_the_root() {
-    if !namespaces_or_skip("chroot_and_pivot_root_change_the_root") {
+    if skip_without_namespaces("chroot_and_pivot_root_change_the_root") {
         return;
     }
-    let Some(root) = usr_root("newroot") else {
+    let Some(root) = usr_root("chroot_and_pivot_root_change_the_root") else {
         return;
     };
     let mut expected: Vec<String> = std::fs::read_dir(&root)
@@ -1250,12 +1565,12 @@ fn reset_signals_resets_ignored_signals() {
 
 #[test]
 fn capability_flags_set_the_child_sets() {
-    if !root_or_skip("capability_flags_set_the_child_sets") {
+    if common::skip_unless_root("capability_flags_set_the_child_sets") {
         return;
     }
     let chown = 1u64 << 0;
     if own_caps("CapEff") & chown == 0 || own_caps("CapBnd") & chown == 0 {
-        eprintln!("skipping capability_flags_set_the_child_sets: no CAP_CHOWN");
+        common::skip("capability_flags_set_the_child_sets", "no CAP_CHOWN");
         return;
     }
     let caps = |args: &[&str], field: &str| {
@@ -1336,7 +1651,7 @@ fn tty_flags_set_the_session_and_terminal() {
 
 #[test]
 fn init_runs_the_program_under_a_reaping_pid_1() {
-    if !namespaces_or_skip("init_runs_the_program_under_a_reaping_pid_1") {
+    if skip_without_namespaces("init_runs_the_program_under_a_reaping_pid_1") {
         return;
     }
     // The program is pid 2 with pid 1 (the init) as its parent, an orphan
@@ -1361,7 +1676,7 @@ fn init_runs_the_program_under_a_reaping_pid_1() {
 
 #[test]
 fn lock_mounts_keeps_mounts_from_being_undone() {
-    if !namespaces_or_skip("lock_mounts_keeps_mounts_from_being_undone") {
+    if skip_without_namespaces("lock_mounts_keeps_mounts_from_being_undone") {
         return;
     }
     let dir = std::env::temp_dir().join(format!("clonexec-cli-lock-{}", std::process::id()));

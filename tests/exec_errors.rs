@@ -6,11 +6,6 @@ mod common;
 use clonexec::{Command, Step};
 use common::{EACCES, ENOENT, TempDir};
 
-/// Tests here write scripts and exec them: a child cloned by a concurrent
-/// test while a script's write fd is open would hold that fd until its own
-/// exec and make ours fail with ETXTBSY. Run them one at a time.
-static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// A PATH every user can search: the environment's PATH may hold
 /// directories (like /root/.cargo/bin) that give EACCES instead of ENOENT
 /// to an unprivileged user, as execvpe reports EACCES when it saw one.
@@ -20,7 +15,6 @@ const SCRIPT: &str = "#!/bin/sh\necho \"found $0 $1\"\n";
 
 #[test]
 fn path_search_uses_the_childs_path() {
-    let _lock = common::lock(&LOCK);
     let dir = TempDir::new("path");
     let name = "clonexec-probe-script";
     let script = dir.write_file(name, SCRIPT, 0o755);
@@ -55,7 +49,6 @@ fn path_search_uses_the_childs_path() {
 
 #[test]
 fn path_search_tries_entries_in_order() {
-    let _lock = common::lock(&LOCK);
     let first = TempDir::new("path-first");
     let second = TempDir::new("path-second");
     let name = "clonexec-probe-order";
@@ -74,7 +67,6 @@ fn path_search_tries_entries_in_order() {
 
 #[test]
 fn path_search_skips_non_executable_files_and_runs_a_later_one() {
-    let _lock = common::lock(&LOCK);
     let denied = TempDir::new("path-denied");
     let good = TempDir::new("path-good");
     let name = "clonexec-probe-skip";
@@ -87,7 +79,6 @@ fn path_search_skips_non_executable_files_and_runs_a_later_one() {
 
 #[test]
 fn non_executable_file_found_via_path_is_eacces() {
-    let _lock = common::lock(&LOCK);
     let dir = TempDir::new("eacces-path");
     let missing = TempDir::new("eacces-path-missing");
     let name = "clonexec-probe-noexec";
@@ -105,7 +96,6 @@ fn non_executable_file_found_via_path_is_eacces() {
 
 #[test]
 fn non_executable_file_by_direct_path_is_eacces() {
-    let _lock = common::lock(&LOCK);
     let dir = TempDir::new("eacces-direct");
     let script = dir.write_file("noexec", SCRIPT, 0o644);
     let err = Command::new(&script).spawn().unwrap_err();
@@ -126,7 +116,6 @@ fn non_executable_file_by_direct_path_is_eacces() {
 
 #[test]
 fn missing_program_is_enoent_at_exec() {
-    let _lock = common::lock(&LOCK);
     let err = Command::new("clonexec-no-such-program-anywhere")
         .env("PATH", SYSTEM_PATH)
         .spawn()
@@ -151,7 +140,6 @@ fn missing_program_is_enoent_at_exec() {
 
 #[test]
 fn io_error_conversion_keeps_errno_and_kind() {
-    let _lock = common::lock(&LOCK);
     let err = Command::new("clonexec-no-such-program-anywhere")
         .env("PATH", SYSTEM_PATH)
         .status()
@@ -170,7 +158,6 @@ fn io_error_conversion_keeps_errno_and_kind() {
 
 #[test]
 fn bad_cwd_fails_at_chdir_with_enoent() {
-    let _lock = common::lock(&LOCK);
     let err = Command::new("true")
         .current_dir("/nonexistent")
         .spawn()
@@ -187,7 +174,6 @@ fn bad_cwd_fails_at_chdir_with_enoent() {
 
 #[test]
 fn cwd_that_is_a_file_is_enotdir() {
-    let _lock = common::lock(&LOCK);
     let dir = TempDir::new("cwd-file");
     let file = dir.write_file("plain", "", 0o644);
     let err = Command::new("true").current_dir(&file).spawn().unwrap_err();
@@ -197,7 +183,6 @@ fn cwd_that_is_a_file_is_enotdir() {
 
 #[test]
 fn current_dir_is_the_childs_cwd_and_relative_programs_resolve_there() {
-    let _lock = common::lock(&LOCK);
     let dir = TempDir::new("cwd");
     dir.write_file("local-script", "#!/bin/sh\npwd -P\n", 0o755);
     let out = Command::new("./local-script")
@@ -209,4 +194,47 @@ fn current_dir_is_the_childs_cwd_and_relative_programs_resolve_there() {
         String::from_utf8(out.stdout).unwrap().trim_end(),
         dir.path().canonicalize().unwrap().to_str().unwrap()
     );
+}
+
+/// Executables made by the test helpers run at once, while other threads
+/// spawn children all along. Each such child holds a copy of our fds until
+/// it execs: had the helpers written the file through a write fd of ours
+/// (`fs::write`, `fs::copy`), the exec of the new file would fail with
+/// ETXTBSY now and then.
+#[test]
+fn fresh_executables_run_while_other_threads_spawn() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    /// Stops the spawning threads however the test ends.
+    struct Stop<'a>(&'a AtomicBool);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let stop = AtomicBool::new(false);
+    let dir = TempDir::new("fresh-executables");
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let status = Command::new("true").status().expect("spawning true");
+                    assert!(status.success(), "{status}");
+                }
+            });
+        }
+        let _stop = Stop(&stop);
+        for i in 0..100 {
+            let script = dir.write_file(&format!("script-{i}"), "#!/bin/sh\necho $0\n", 0o755);
+            let out = Command::new(&script)
+                .output()
+                .unwrap_or_else(|e| panic!("script {i}: {e}"));
+            assert_eq!(out.stdout, format!("{}\n", script.display()).as_bytes());
+            let copy = dir.path().join(format!("copy-{i}"));
+            common::copy_executable("/bin/true".as_ref(), &copy);
+            let status = Command::new(&copy)
+                .status()
+                .unwrap_or_else(|e| panic!("copy {i}: {e}"));
+            assert!(status.success(), "copy {i}: {status}");
+        }
+    });
 }

@@ -57,7 +57,9 @@ fn argv0_is_the_fds_path_unless_set() {
 fn the_opened_file_runs_even_after_its_path_is_gone() {
     let dir = common::TempDir::new("exec-fd");
     let copy = dir.path().join("true-copy");
-    std::fs::copy(real("/bin/true"), &copy).unwrap();
+    // Not fs::copy: our write fd on the copy, inherited by the children
+    // other tests spawn meanwhile, would make its exec fail with ETXTBSY.
+    common::copy_executable(real("/bin/true").as_ref(), &copy);
     let file = File::open(&copy).unwrap();
     std::fs::remove_file(&copy).unwrap();
     let status = Command::from_fd(file).status().unwrap();

@@ -371,8 +371,8 @@ fn helper_propagation() {
     println!("helper-done propagation");
 }
 
-/// A bare root: the two static programs and nothing else. Call it before
-/// taking the file lock (see `install`).
+/// A bare root: the two static programs and nothing else. Call it holding
+/// the file lock (see `install`).
 #[cfg(target_arch = "x86_64")]
 fn bare_root(tag: &str, pause: bool) -> TempDir {
     use ns_support::{install, static_prog};
@@ -385,9 +385,8 @@ fn bare_root(tag: &str, pause: bool) -> TempDir {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn static_programs_work_outside_any_root_change() {
-    let _guard;
+    let _guard = shared();
     let root = bare_root("fs-progs", false);
-    _guard = shared();
     let hello = root.path().join("hello");
     assert_eq!(stdout_of(&mut Command::new(&hello)), "hello\n");
     let exists = root.path().join("exists");
@@ -402,9 +401,8 @@ fn chroot_runs_a_static_program_in_a_bare_root() {
     if ns_support::skip("chroot_runs_a_static_program_in_a_bare_root") {
         return;
     }
-    let _guard;
+    let _guard = shared();
     let root = bare_root("fs-chroot", false);
-    _guard = shared();
     let out = stdout_of(Command::new("/hello").chroot(root.path()));
     assert_eq!(out, "hello\n");
     let code = |path: &str| {
@@ -458,9 +456,8 @@ fn pivot_root_detaches_the_old_root() {
     }
     use clonexec::Stdio;
     use std::io::Read;
-    let _guard;
+    let _guard = shared();
     let root = bare_root("fs-pivot", true);
-    _guard = shared();
     let proc_dir = root.path().join("proc");
     fs::create_dir(&proc_dir).unwrap();
     let before = mount_points("self");

@@ -128,7 +128,10 @@ fn limits_shown_in_proc() {
     if infinite_fsize {
         cmd.rlimit(Resource::FSIZE, Resource::INFINITY, Resource::INFINITY);
     } else {
-        eprintln!("limits_shown_in_proc: FSIZE hard limit is finite, not checking INFINITY");
+        common::skip(
+            "the INFINITY check of limits_shown_in_proc",
+            "the FSIZE hard limit is finite here",
+        );
     }
     let limits = stdout_of(&mut cmd);
     assert_eq!(
@@ -157,7 +160,7 @@ fn limits_shown_in_proc() {
 #[test]
 fn core_limit_infinity() {
     if own_limit(libc::RLIMIT_CORE).1 != Resource::INFINITY {
-        eprintln!("skipping core_limit_infinity: the CORE hard limit is finite here");
+        common::skip("core_limit_infinity", "the CORE hard limit is finite here");
         return;
     }
     let limits = stdout_of(Command::new("cat").arg("/proc/self/limits").rlimit(
@@ -225,8 +228,9 @@ fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
     }
     let hard = own_limit(libc::RLIMIT_NOFILE).1;
     if hard < 1000 {
-        eprintln!(
-            "skipping fd_target_allowed_by_the_childs_raised_nofile_limit: hard limit {hard}"
+        common::skip(
+            "fd_target_allowed_by_the_childs_raised_nofile_limit",
+            format_args!("the NOFILE hard limit is {hard}, under 1000"),
         );
         return;
     }
@@ -295,7 +299,7 @@ fn oom_score_adj_raised() {
 /// Step::OomScoreAdj. Which one applies is probed with a plain shell first.
 #[test]
 fn oom_score_adj_lowered() {
-    if !require_root("oom_score_adj_lowered") {
+    if common::skip_unless_root("oom_score_adj_lowered") {
         return;
     }
     let _lock = oom_lock();
@@ -347,7 +351,7 @@ impl Drop for RestoreOom {
 /// message naming oom_score_adj); what must never happen is the leak.
 #[test]
 fn oom_score_adj_with_user_namespace_refused_or_contained() {
-    if !require_root("oom_score_adj_with_user_namespace_refused_or_contained") {
+    if common::skip_unless_root("oom_score_adj_with_user_namespace_refused_or_contained") {
         return;
     }
     let _lock = oom_lock();
@@ -399,7 +403,7 @@ fn oom_score_adj_with_pid1_init_and_id_maps_is_refused() {
 /// a program the empty root does not have.
 #[test]
 fn oom_score_adj_with_chroot_without_proc() {
-    if !require_root("oom_score_adj_with_chroot_without_proc") {
+    if common::skip_unless_root("oom_score_adj_with_chroot_without_proc") {
         return;
     }
     let _lock = oom_lock();

@@ -4,10 +4,6 @@ mod common;
 
 use clonexec::{Command, Mount, Namespaces};
 
-fn is_root() -> bool {
-    rustix::process::geteuid().is_root()
-}
-
 /// A fresh empty directory under the temp dir, removed on drop.
 struct TempDir(std::path::PathBuf);
 
@@ -47,8 +43,7 @@ fn lock_mounts_keeps_the_program_from_unmounting() {
     ) {
         return;
     }
-    if !is_root() {
-        eprintln!("skipping lock_mounts_keeps_the_program_from_unmounting: needs root to mount");
+    if common::skip_unless_root("lock_mounts_keeps_the_program_from_unmounting") {
         return;
     }
     let dir = TempDir::new("lock-mounts");
@@ -72,8 +67,7 @@ fn lock_mounts_maps_only_the_childs_ids() {
     ) {
         return;
     }
-    if !is_root() {
-        eprintln!("skipping lock_mounts_maps_only_the_childs_ids: needs root to mount");
+    if common::skip_unless_root("lock_mounts_maps_only_the_childs_ids") {
         return;
     }
     let out = Command::new("cat")

@@ -157,11 +157,10 @@ fn user_ns_as_unprivileged_user() {
     if ns_support::skip("user_ns_as_unprivileged_user") {
         return;
     }
-    // Declared first so that it is released last: the temp dir's removal
-    // opens fds, which the leak test must not see.
-    let _guard;
+    // Declared first so that it is released last: the copy spawns `cp` and
+    // the temp dir's removal opens fds, which the leak test must not see.
+    let _guard = shared();
     let (dir, copy) = world_runnable_copy_of_self();
-    _guard = shared();
     let mnt_target = dir.path().join("mnt");
     fs::create_dir(&mnt_target).unwrap();
     fs::create_dir(dir.path().join("src")).unwrap();
@@ -178,7 +177,10 @@ fn user_ns_as_unprivileged_user() {
         .output()
         .unwrap();
     if let Err(reason) = helper_result("unprivileged", &out) {
-        eprintln!("skipping user_ns_as_unprivileged_user: {reason}");
+        common::skip(
+            "the user namespace checks of user_ns_as_unprivileged_user",
+            reason,
+        );
     }
     assert!(
         ns_support::entries(&mnt_target).is_empty(),
@@ -620,7 +622,7 @@ fn child_starts_in_the_given_cgroup() {
         return;
     }
     let Some(root) = cgroup2_mount() else {
-        eprintln!("skipping child_starts_in_the_given_cgroup: no cgroup2 mount");
+        common::skip("child_starts_in_the_given_cgroup", "no cgroup2 mount");
         return;
     };
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -632,9 +634,9 @@ fn child_starts_in_the_given_cgroup() {
     );
     let path = root.join(&name);
     if let Err(e) = fs::create_dir(&path) {
-        eprintln!(
-            "skipping child_starts_in_the_given_cgroup: mkdir {}: {e}",
-            path.display()
+        common::skip(
+            "child_starts_in_the_given_cgroup",
+            format_args!("mkdir {}: {e}", path.display()),
         );
         return;
     }
@@ -1194,22 +1196,29 @@ fn joining_a_mount_ns_sees_its_mounts() {
 
 /// `id_map_helpers(true)` runs newuidmap; when it is missing (package
 /// uidmap), the spawn fails at the uid-map step with ENOENT and leaves the
-/// waiting child reaped.
+/// waiting child reaped. The library looks for newuidmap in the `PATH`, so
+/// a helper whose `PATH` is an empty directory lacks it whether the machine
+/// has the package or not (this test used to skip where it was installed).
 #[test]
 fn id_map_helpers_without_newuidmap_fail_at_the_map_step() {
-    // Exclusive: the zombie count must not see other tests' children.
-    let _guard = exclusive();
+    let _guard = shared();
     if ns_support::skip("id_map_helpers_without_newuidmap_fail_at_the_map_step") {
         return;
     }
-    if ns_support::have_program("newuidmap") {
-        eprintln!(
-            "skipping id_map_helpers_without_newuidmap_fail_at_the_map_step: newuidmap is installed"
-        );
-        return;
-    }
+    let empty = common::TempDir::new("empty-path");
+    let exe = std::env::current_exe().unwrap();
+    let out = helper_command(&exe, HELPER, "no-newuidmap", "")
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    helper_result("no-newuidmap", &out).unwrap();
+}
+
+/// In a helper (alone in its process, so the zombie count is its own)
+/// whose `PATH` has no newuidmap.
+fn helper_no_newuidmap() {
     let before = zombie_children();
-    let err = Command::new("true")
+    let err = Command::new("/bin/true")
         .namespaces(Namespaces::USER)
         .uid_map([IdMap::new(0, 100_000, 65536)])
         .id_map_helpers(true)
@@ -1219,6 +1228,7 @@ fn id_map_helpers_without_newuidmap_fail_at_the_map_step() {
     assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
     assert!(err.to_string().contains("newuidmap"), "{err}");
     assert_eq!(zombie_children(), before);
+    println!("helper-done no-newuidmap");
 }
 
 /// Does the work of the tests that must run inside a namespace or as
@@ -1233,6 +1243,7 @@ fn ns_helper() {
         "unprivileged" => helper_unprivileged(),
         "loopback-up" => helper_loopback(true),
         "loopback-down" => helper_loopback(false),
+        "no-newuidmap" => helper_no_newuidmap(),
         other => panic!("unknown helper mode {other}"),
     }
 }

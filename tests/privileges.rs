@@ -66,16 +66,16 @@ fn child_status(cmd: &mut Command) -> String {
     stdout_of(cmd.arg("/proc/self/status"))
 }
 
-/// Whether this process holds all of `caps` in its permitted and effective
-/// sets (prints why the test is skipped when not).
-fn parent_has(test: &str, caps: &[Capability]) -> bool {
+/// Skips `test` (see `common::skip`) unless this process holds all of
+/// `caps` in its permitted and effective sets; returns whether it skipped.
+fn skip_unless_parent_has(test: &str, caps: &[Capability]) -> bool {
     let own = Caps::of(&own_status());
     let want = bits(caps);
-    let ok = own.prm & want == want && own.eff & want == want;
-    if !ok {
-        eprintln!("skipping {test}: this process lacks some of {caps:?}");
+    let missing = own.prm & want != want || own.eff & want != want;
+    if missing {
+        common::skip(test, format_args!("this process lacks some of {caps:?}"));
     }
-    ok
+    missing
 }
 
 fn own_securebits() -> i32 {
@@ -159,7 +159,7 @@ fn caps_from_helper(output: &str) -> Caps {
 fn caps_root_to_nobody_with_ambient() {
     const NAME: &str = "caps_root_to_nobody_with_ambient";
     let wanted = [Capability::NET_BIND_SERVICE, Capability::NET_RAW];
-    if !require_root(NAME) || !parent_has(NAME, &wanted) {
+    if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &wanted) {
         return;
     }
     let before = Caps::of(&own_status());
@@ -206,7 +206,7 @@ fn caps_root_to_nobody_with_ambient() {
 fn caps_root_to_nobody_without_ambient() {
     const NAME: &str = "caps_root_to_nobody_without_ambient";
     let wanted = [Capability::NET_BIND_SERVICE, Capability::NET_RAW];
-    if !require_root(NAME) || !parent_has(NAME, &wanted) {
+    if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &wanted) {
         return;
     }
     let before = Caps::of(&own_status());
@@ -239,7 +239,9 @@ fn caps_root_to_nobody_without_ambient() {
 #[test]
 fn ambient_caps_alone_root_to_nobody() {
     const NAME: &str = "ambient_caps_alone_root_to_nobody";
-    if !require_root(NAME) || !parent_has(NAME, &[Capability::NET_BIND_SERVICE]) {
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::NET_BIND_SERVICE])
+    {
         return;
     }
     let before = Caps::of(&own_status());
@@ -268,8 +270,8 @@ fn ambient_caps_alone_root_to_nobody() {
 #[test]
 fn bounding_set_root_to_nobody() {
     const NAME: &str = "bounding_set_root_to_nobody";
-    if !require_root(NAME)
-        || !parent_has(NAME, &[Capability::NET_BIND_SERVICE, Capability::SETPCAP])
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::NET_BIND_SERVICE, Capability::SETPCAP])
     {
         return;
     }
@@ -304,7 +306,7 @@ fn bounding_set_root_to_nobody() {
 #[test]
 fn bounding_set_limits_root_exec() {
     const NAME: &str = "bounding_set_limits_root_exec";
-    if !require_root(NAME) || !parent_has(NAME, &[Capability::SETPCAP]) {
+    if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &[Capability::SETPCAP]) {
         return;
     }
     let before = Caps::of(&own_status());
@@ -333,7 +335,9 @@ fn bounding_set_limits_root_exec() {
 #[test]
 fn root_exec_regrants_bounding_set_without_noroot() {
     const NAME: &str = "root_exec_regrants_bounding_set_without_noroot";
-    if !require_root(NAME) || !parent_has(NAME, &[Capability::CHOWN, Capability::KILL]) {
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::CHOWN, Capability::KILL])
+    {
         return;
     }
     let before = Caps::of(&own_status());
@@ -369,9 +373,9 @@ fn noroot_securebits_root_to_root() {
     }
     const NAME: &str = "noroot_securebits_root_to_root";
     let wanted = [Capability::CHOWN, Capability::KILL, Capability::NET_RAW];
-    if !require_root(NAME)
-        || !parent_has(NAME, &[Capability::SETPCAP])
-        || !parent_has(NAME, &wanted)
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::SETPCAP])
+        || skip_unless_parent_has(NAME, &wanted)
     {
         return;
     }
@@ -443,15 +447,15 @@ fn keep_caps_locked_root_to_nobody() {
         return;
     }
     const NAME: &str = "keep_caps_locked_root_to_nobody";
-    if !require_root(NAME)
-        || !parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
     {
         return;
     }
     let before = Caps::of(&own_status());
     let bind = mask(&[Capability::NET_BIND_SERVICE]);
     let copy = HelperCopy::new();
-    let out = stdout_of_fresh_binary(
+    let out = stdout_of(
         copy.command(HELPER_TEST, HELPER_ENV, "securebits")
             .uid(NOBODY)
             .gid(NOBODY)
@@ -508,7 +512,7 @@ fn securebits_locks_visible_after_exec() {
         return;
     }
     const NAME: &str = "securebits_locks_visible_after_exec";
-    if !require_root(NAME) || !parent_has(NAME, &[Capability::SETPCAP]) {
+    if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &[Capability::SETPCAP]) {
         return;
     }
     let asked = SecureBits::NO_SETUID_FIXUP
@@ -525,8 +529,8 @@ fn securebits_locks_visible_after_exec() {
 #[test]
 fn no_cap_ambient_raise_blocks_ambient_caps() {
     const NAME: &str = "no_cap_ambient_raise_blocks_ambient_caps";
-    if !require_root(NAME)
-        || !parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
     {
         return;
     }
@@ -547,7 +551,9 @@ fn no_cap_ambient_raise_blocks_ambient_caps() {
 #[test]
 fn inheritable_outside_bounding_set_fails_at_capset() {
     const NAME: &str = "inheritable_outside_bounding_set_fails_at_capset";
-    if !require_root(NAME) || !parent_has(NAME, &[Capability::CHOWN, Capability::KILL]) {
+    if common::skip_unless_root(NAME)
+        || skip_unless_parent_has(NAME, &[Capability::CHOWN, Capability::KILL])
+    {
         return;
     }
     let both = mask(&[Capability::CHOWN, Capability::KILL]);
@@ -578,7 +584,7 @@ fn inheritable_outside_bounding_set_fails_at_capset() {
 /// the kernel at Step::SecureBits with EPERM.
 #[test]
 fn unknown_securebits_refused() {
-    if !require_root("unknown_securebits_refused") {
+    if common::skip_unless_root("unknown_securebits_refused") {
         return;
     }
     let result = Command::new("true")
@@ -610,7 +616,10 @@ fn no_new_privs_shown_in_status() {
     if parent == 0 {
         assert_eq!(status_dec(&off, "NoNewPrivs"), 0, "{off}");
     } else {
-        eprintln!("no_new_privs_shown_in_status: the test runs under no_new_privs, cannot check 0");
+        common::skip(
+            "the off check of no_new_privs_shown_in_status",
+            "the test runs under no_new_privs, cannot check 0",
+        );
     }
     assert_eq!(
         status_dec(&own_status(), "NoNewPrivs"),
@@ -717,8 +726,8 @@ mod seccomp {
 
     #[test]
     fn seccomp_errno_filter_without_no_new_privs() {
-        if !require_root("seccomp_errno_filter_without_no_new_privs")
-            || !parent_has(
+        if common::skip_unless_root("seccomp_errno_filter_without_no_new_privs")
+            || skip_unless_parent_has(
                 "seccomp_errno_filter_without_no_new_privs",
                 &[Capability::SYS_ADMIN],
             )
@@ -751,8 +760,8 @@ mod seccomp {
 
     #[test]
     fn seccomp_kill_filter_without_no_new_privs() {
-        if !require_root("seccomp_kill_filter_without_no_new_privs")
-            || !parent_has(
+        if common::skip_unless_root("seccomp_kill_filter_without_no_new_privs")
+            || skip_unless_parent_has(
                 "seccomp_kill_filter_without_no_new_privs",
                 &[Capability::SYS_ADMIN],
             )
@@ -868,7 +877,7 @@ mod seccomp {
     /// With no_new_privs the same spawn works.
     #[test]
     fn seccomp_without_privilege_fails_at_its_step() {
-        if !require_root("seccomp_without_privilege_fails_at_its_step") {
+        if common::skip_unless_root("seccomp_without_privilege_fails_at_its_step") {
             return;
         }
         let err = Command::new("true")
@@ -920,7 +929,10 @@ fn new_session_keyring_differs_from_inherited() {
         Ok(id) => id,
         Err(out) => {
             let why = reported(&out, "KEYRING_ERROR");
-            eprintln!("skipping new_session_keyring_differs_from_inherited: keyctl fails: {why:?}");
+            common::skip(
+                "new_session_keyring_differs_from_inherited",
+                format_args!("keyctl fails: {why:?}"),
+            );
             return;
         }
     };
@@ -949,11 +961,11 @@ fn new_session_keyring_usable_after_uid_change() {
     ) {
         return;
     }
-    if !require_root("new_session_keyring_usable_after_uid_change") {
+    if common::skip_unless_root("new_session_keyring_usable_after_uid_change") {
         return;
     }
     let copy = HelperCopy::new();
-    let out = stdout_of_fresh_binary(
+    let out = stdout_of(
         copy.command(HELPER_TEST, HELPER_ENV, "keyring_add")
             .uid(NOBODY)
             .gid(NOBODY)
@@ -1001,7 +1013,10 @@ fn unknown_capability() -> Option<Capability> {
 #[test]
 fn unknown_capability_refused() {
     let Some(bad) = unknown_capability() else {
-        eprintln!("skipping unknown_capability_refused: the kernel knows all 64 capabilities");
+        common::skip(
+            "unknown_capability_refused",
+            "the kernel knows all 64 capabilities",
+        );
         return;
     };
     let n = bad.as_raw().to_string();

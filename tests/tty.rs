@@ -298,7 +298,7 @@ fn no_controlling_tty_detaches() {
 /// exec of a program the empty root does not have.
 #[test]
 fn no_controlling_tty_without_tty_in_chroot() {
-    if !require_root("no_controlling_tty_without_tty_in_chroot") {
+    if common::skip_unless_root("no_controlling_tty_without_tty_in_chroot") {
         return;
     }
     let root = unique_temp_path("empty-root");

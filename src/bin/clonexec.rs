@@ -11,8 +11,8 @@
 //! `PROGRAM` is searched in the child's `PATH`.
 //!
 //! The tool only turns flags into a [`clonexec::Command`], spawns it, waits
-//! for it and exits with its status. Flags are named like util-linux
-//! `unshare`/`setpriv`:
+//! for it (passing signals on, see [Signals](#signals)) and exits with its
+//! status. Flags are named like util-linux `unshare`/`setpriv`:
 //!
 //! | area | flags |
 //! |---|---|
@@ -43,8 +43,9 @@
 //!   `unshare --mount-proc` does), unless a mount namespace is joined with
 //!   `--join mnt:PATH`. Flags that only configure a namespace (`--hostname`,
 //!   `--domainname`, `--loopback-up`, `--propagation`) imply nothing: without
-//!   their namespace the library refuses them (exit 125) instead of
-//!   changing clonexec's own, e.g. `--hostname` without `--unshare uts`.
+//!   their namespace the library refuses them (a usage error, exit 2)
+//!   instead of changing clonexec's own, e.g. `--hostname` without
+//!   `--unshare uts`.
 //! - `--ctty FD` implies `--setsid` (only a session leader can take a
 //!   controlling terminal).
 //! - Not offered: `ptrace_traceme` (clonexec would be the tracer, and it does
@@ -59,10 +60,10 @@
 //! |---|---|
 //! | the program's | the program exited with this code |
 //! | 128 + N | the program was killed by signal N (as shells report it) |
-//! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, a `--hostname` without a UTS namespace, ...) |
+//! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, ...) |
 //! | 126 | the program was found but could not be executed (`execve` failed with `EACCES`, `ENOEXEC`, ...) |
 //! | 127 | the program was not found (`execve` failed with `ENOENT` or `ENOTDIR`) |
-//! | 2 | usage error (unknown flag, bad value, contradicting flags, no program) |
+//! | 2 | usage error (unknown flag, bad value, contradicting flags, no program, or what the library refuses before any process exists: a `--hostname` without a UTS namespace, an id map past the last id, `--chroot` with `--pivot-root`, ...) |
 //!
 //! Errors are printed to stderr as one line naming the program, the step that
 //! failed and the OS error:
@@ -71,8 +72,22 @@
 //! clonexec: spawning "x": execve failed: ENOENT (No such file or directory)
 //! ```
 //!
-//! clonexec does not forward signals: a signal that kills clonexec leaves
-//! the program running unless `--pdeathsig` was given.
+//! # Signals
+//!
+//! clonexec passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+//! SIGWINCH on to the program, so that a service manager or a container
+//! runtime stopping clonexec stops the program, and exits with the
+//! program's status as always. It blocks these and SIGCHLD, and waits for
+//! them with `sigwaitinfo`; the program starts with clonexec's own signal
+//! mask (or `--signal-mask`), not that blocked set. SIGINT, SIGQUIT and
+//! SIGWINCH that clonexec's terminal sent (^C, ^\, a resize) are not passed
+//! on to a program in clonexec's process group: the terminal sent them to
+//! the whole group, the program included. clonexec resets SIGCHLD to its
+//! default action first (ignored, the kernel would reap the program before
+//! clonexec could see its status). Other signals still act on clonexec
+//! alone: SIGKILL leaves the program running unless `--pdeathsig` was
+//! given. With `--init`, the init passes on SIGTERM, SIGINT, SIGHUP, SIGUSR1
+//! and SIGUSR2 (not SIGQUIT or SIGWINCH).
 //!
 //! # Adding a flag
 //!
@@ -510,7 +525,8 @@ fn help_text() -> String {
          \n\
          Run PROGRAM with the given process attributes, wait for it and exit\n\
          with its status. Options stop at PROGRAM: the arguments after it are\n\
-         passed to it unchanged.\n",
+         passed to it unchanged. SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,\n\
+         SIGUSR2 and SIGWINCH sent to clonexec are passed on to PROGRAM.\n",
     );
     let names: Vec<String> = FLAGS
         .iter()
@@ -548,10 +564,11 @@ fn help_text() -> String {
            N      PROGRAM exited with status N\n  \
            128+N  PROGRAM was killed by signal N\n  \
            125    clonexec failed before PROGRAM ran (bad --cd, refused --uid,\n         \
-                  --hostname without a uts namespace, ...)\n  \
+                  --fd that is not open, ...)\n  \
            126    PROGRAM was found but could not be executed\n  \
            127    PROGRAM was not found\n  \
-           2      usage error\n",
+           2      usage error (also what the library refuses before running\n         \
+                  anything: --hostname without a uts namespace, ...)\n",
     );
     text
 }
@@ -625,9 +642,12 @@ impl Invocation {
         namespaces
     }
 
-    /// The [`Command`] this invocation describes.
-    fn command(self) -> Command {
+    /// The [`Command`] this invocation describes. `mask` is the program's
+    /// signal mask unless `--signal-mask` says otherwise.
+    fn command(self, mask: SigSet) -> Command {
         let mut cmd = Command::new(&self.program);
+        // First: a `--signal-mask` setting replaces it.
+        cmd.signal_mask(mask);
         if self.env_clear {
             cmd.env_clear();
         }
@@ -688,6 +708,20 @@ enum Failure {
     Setup(String),
     /// The library failed to spawn or wait: exit 125, 126 or 127.
     Spawn(Error),
+}
+
+impl Failure {
+    /// A failed spawn: input the library refused before any process
+    /// existed (in `prepare()`: an id map past the last id, `--hostname`
+    /// without a uts namespace, ...) is a usage error like a bad flag;
+    /// anything else failed while spawning.
+    fn spawn(err: Error) -> Failure {
+        if err.is_invalid_input() {
+            Failure::Usage(err.to_string())
+        } else {
+            Failure::Spawn(err)
+        }
+    }
 }
 
 impl From<lexopt::Error> for Failure {
@@ -1416,20 +1450,172 @@ fn check(inv: &Invocation) -> Result<(), Failure> {
 fn run(inv: Invocation) -> Result<u8, Failure> {
     check(&inv)?;
     let print_pid = inv.print_pid;
-    let mut cmd = inv.command();
-    let mut child = cmd.spawn().map_err(Failure::Spawn)?;
+    // Before the spawn, so that no signal to forward is missed.
+    let (forwarding, own_mask) = forward::Forwarding::start()?;
+    let mut cmd = inv.command(own_mask);
+    let mut child = cmd.spawn().map_err(Failure::spawn)?;
     // Close our copies of the `--fd` fds: a reader of a pipe passed with
     // `--fd` must see EOF when the program closes it.
     drop(cmd);
     if print_pid {
         eprintln!("clonexec: pid {}", child.id());
     }
-    let status = child.wait().map_err(Failure::Spawn)?;
+    let status = forwarding.wait(&mut child)?;
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => code as u8,
         (None, Some(sig)) => 128 + sig as u8,
         (None, None) => EXIT_FAILURE,
     })
+}
+
+/// Passing signals on to the program while waiting for it.
+mod forward {
+    use std::ffi::c_int;
+    use std::mem::MaybeUninit;
+
+    use clonexec::{Child, ExitStatus, SigSet, Signal};
+    use linux_raw_sys::general as k;
+
+    use crate::Failure;
+
+    /// The signals clonexec passes on to the program.
+    pub const FORWARDED: [Signal; 7] = [
+        Signal::TERM,
+        Signal::INT,
+        Signal::HUP,
+        Signal::QUIT,
+        Signal::USR1,
+        Signal::USR2,
+        Signal::WINCH,
+    ];
+
+    /// The C library's `sigset_t`: 1024 bits in glibc and musl alike.
+    #[repr(C, align(8))]
+    struct CSigSet([u8; 128]);
+
+    /// The signal calls of the C library that std links (the `libc` crate
+    /// is only a dev-dependency, and rustix keeps these in its unstable
+    /// runtime module).
+    mod c {
+        use std::ffi::c_int;
+
+        use super::CSigSet;
+        use linux_raw_sys::general::siginfo_t;
+
+        unsafe extern "C" {
+            pub safe fn sigemptyset(set: &mut CSigSet) -> c_int;
+            pub safe fn sigaddset(set: &mut CSigSet, signum: c_int) -> c_int;
+            pub safe fn sigismember(set: &CSigSet, signum: c_int) -> c_int;
+            pub fn sigprocmask(how: c_int, set: *const CSigSet, old: *mut CSigSet) -> c_int;
+            pub fn sigwaitinfo(set: *const CSigSet, info: *mut siginfo_t) -> c_int;
+            /// `sighandler_t` is a function pointer: `usize` here, to pass
+            /// `SIG_DFL` (0).
+            pub fn signal(signum: c_int, handler: usize) -> usize;
+        }
+    }
+
+    /// The last OS error as a setup failure (exit 125).
+    fn failed(what: &str) -> Failure {
+        Failure::Setup(format!(
+            "{what} failed: {}",
+            std::io::Error::last_os_error()
+        ))
+    }
+
+    /// SIGCHLD and the forwarded signals, blocked in clonexec from
+    /// [`Forwarding::start`] on, so that [`Forwarding::wait`] takes them
+    /// with `sigwaitinfo` (nothing is lost between two waits: a blocked
+    /// signal stays pending).
+    pub struct Forwarding {
+        set: CSigSet,
+    }
+
+    impl Forwarding {
+        /// Resets SIGCHLD to its default action (an ignored SIGCHLD,
+        /// inherited from our caller, would have the kernel reap the
+        /// program unseen) and blocks the set. Returns clonexec's signal
+        /// mask from before, for the program.
+        pub fn start() -> Result<(Forwarding, SigSet), Failure> {
+            // SAFETY: SIG_DFL is a valid disposition for SIGCHLD; no
+            // handler of ours is replaced.
+            let previous = unsafe { c::signal(k::SIGCHLD as c_int, 0) };
+            if previous == usize::MAX {
+                return Err(failed("resetting SIGCHLD"));
+            }
+            let mut set = CSigSet([0; 128]);
+            c::sigemptyset(&mut set);
+            c::sigaddset(&mut set, k::SIGCHLD as c_int);
+            for sig in FORWARDED {
+                c::sigaddset(&mut set, sig.as_raw());
+            }
+            let mut old = CSigSet([0; 128]);
+            // SAFETY: both point to sigset_t-sized buffers we own.
+            if unsafe { c::sigprocmask(k::SIG_BLOCK as c_int, &set, &mut old) } != 0 {
+                return Err(failed("blocking signals"));
+            }
+            let own_mask = (1..=64)
+                .filter(|&n| c::sigismember(&old, n) == 1)
+                .filter_map(Signal::new)
+                .collect();
+            Ok((Forwarding { set }, own_mask))
+        }
+
+        /// Waits for `child` to exit, passing the forwarded signals on to
+        /// it meanwhile.
+        pub fn wait(&self, child: &mut Child) -> Result<ExitStatus, Failure> {
+            loop {
+                // Before each wait: a SIGCHLD that arrived before the
+                // last one was taken is pending still, or its child
+                // already reaped here.
+                if let Some(status) = child.try_wait().map_err(Failure::Spawn)? {
+                    return Ok(status);
+                }
+                let mut info = MaybeUninit::<k::siginfo_t>::zeroed();
+                // SAFETY: `set` is ours and `info` has room for a siginfo_t.
+                let signo = unsafe { c::sigwaitinfo(&self.set, info.as_mut_ptr()) };
+                if signo < 0 {
+                    if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return Err(failed("waiting for signals"));
+                }
+                // SAFETY: sigwaitinfo filled in the common fields.
+                let code = unsafe {
+                    info.assume_init_ref()
+                        .__bindgen_anon_1
+                        .__bindgen_anon_1
+                        .si_code
+                };
+                let Some(sig) = Signal::new(signo).filter(|&sig| sig != Signal::CHLD) else {
+                    continue;
+                };
+                if code == k::SI_KERNEL as c_int && terminal_signal(sig) && shares_our_group(child)
+                {
+                    // The terminal sent it to the program too.
+                    continue;
+                }
+                // An error is ESRCH: the program is gone, and its SIGCHLD
+                // pending.
+                let _ = child.signal(sig);
+            }
+        }
+    }
+
+    /// Signals a terminal sends to its whole foreground process group.
+    fn terminal_signal(sig: Signal) -> bool {
+        [Signal::INT, Signal::QUIT, Signal::WINCH].contains(&sig)
+    }
+
+    /// Whether the program is in clonexec's process group.
+    fn shares_our_group(child: &Child) -> bool {
+        let Some(pid) = i32::try_from(child.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        rustix::process::getpgid(Some(pid)).is_ok_and(|pgid| pgid == rustix::process::getpgrp())
+    }
 }
 
 fn main() -> ExitCode {

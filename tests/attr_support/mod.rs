@@ -12,16 +12,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use clonexec::{Command, Output};
 
-/// Whether we run as root; prints why `test` is skipped when not.
-pub fn require_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipping {test}: needs root (euid 0)");
-    }
-    root
-}
-
 /// Runs `cmd` with `output()` and panics with everything the child said
 /// unless it exited with status 0. Returns stdout as text.
 pub fn stdout_of(cmd: &mut Command) -> String {
@@ -150,8 +140,8 @@ impl HelperCopy {
         std::fs::create_dir(&dir).expect("create helper dir");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         let exe = dir.join("helper");
-        std::fs::copy(std::env::current_exe().unwrap(), &exe).expect("copy the test binary");
-        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Not fs::copy: see copy_executable (ETXTBSY).
+        crate::common::copy_executable(&std::env::current_exe().unwrap(), &exe);
         HelperCopy { dir, exe }
     }
 
@@ -171,29 +161,6 @@ impl HelperCopy {
         .current_dir("/");
         cmd
     }
-}
-
-/// `stdout_of` for a freshly written executable: retries while exec says
-/// ETXTBSY. Another thread's spawn may have cloned our fd table while the
-/// copy's write fd was open; that child holds it (close-on-exec) until its
-/// own exec.
-pub fn stdout_of_fresh_binary(cmd: &mut Command) -> String {
-    const ETXTBSY: i32 = 26;
-    for _ in 0..200 {
-        match cmd.output() {
-            Err(e)
-                if e.step() == Some(clonexec::Step::Exec) && e.raw_os_error() == Some(ETXTBSY) =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            Err(e) => panic!("spawn failed: {e} (step {:?})", e.step()),
-            Ok(out) => {
-                assert_success(&out);
-                return String::from_utf8(out.stdout).expect("stdout is UTF-8");
-            }
-        }
-    }
-    panic!("exec kept failing with ETXTBSY");
 }
 
 impl Drop for HelperCopy {

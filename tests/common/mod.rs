@@ -15,28 +15,60 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Returns `true` (after saying why) when a test needing root must skip.
-pub fn skip_unless_root(test: &str) -> bool {
-    if is_root() {
-        false
-    } else {
-        eprintln!("skipping {test}: needs root (euid 0) to change uid/gid/groups/capabilities");
-        true
-    }
-}
-
 /// Whether the tests run under qemu-user: `.ci/cross.sh` sets
 /// `CLONEXEC_UNDER_QEMU=1` for its emulated targets.
 pub fn under_qemu() -> bool {
     std::env::var_os("CLONEXEC_UNDER_QEMU").is_some_and(|v| v == "1")
 }
 
-/// Returns `true` (after saying why) when `test` needs real kernel
-/// behaviour that qemu-user cannot give: `why` names what is missing. Never
-/// skips outside qemu-user.
+/// Whether a skip must fail the test instead: in CI (`CI=true`), as root,
+/// on a native target (not under qemu-user). That is where CI claims the
+/// whole suite ran, so a test that returns early there would pass without
+/// proving anything.
+pub fn skips_must_fail() -> bool {
+    std::env::var_os("CI").is_some_and(|v| v == "true") && is_root() && !under_qemu()
+}
+
+/// The one way a test skips (all of itself or a part): `test` cannot run
+/// here because of `why`.
+///
+/// Prints `skipping TEST: WHY` to stderr (what `.ci/cross.sh` counts, for
+/// the lines ending in `(qemu-user)`), and the caller then returns or
+/// leaves the part out. Where [`skips_must_fail`], panics instead, naming
+/// the test and why it wanted to skip: CI as root on a native target must
+/// run every test, so a missing tool or privilege there is a CI bug to fix
+/// (install the tool in `.ci/run`), not a pass.
+#[track_caller]
+pub fn skip(test: &str, why: impl std::fmt::Display) {
+    if skips_must_fail() {
+        panic!(
+            "{test} would skip here ({why}), but with CI=true, as root and not under qemu-user \
+             every test must run: give it what it needs (.ci/run installs tools) or fix it"
+        );
+    }
+    eprintln!("skipping {test}: {why}");
+}
+
+/// Skips `test` (see [`skip`]) unless the process runs as root; returns
+/// whether it skipped, for `if skip_unless_root(NAME) { return; }`.
+#[track_caller]
+pub fn skip_unless_root(test: &str) -> bool {
+    if is_root() {
+        false
+    } else {
+        skip(test, "needs root (euid 0)");
+        true
+    }
+}
+
+/// Skips `test` (see [`skip`]) when it runs under qemu-user and needs real
+/// kernel behaviour that qemu-user cannot give: `why` names what is
+/// missing. Returns whether it skipped; never skips outside qemu-user. The
+/// line ends in `(qemu-user)`, which `.ci/cross.sh` counts.
+#[track_caller]
 pub fn skip_under_qemu(test: &str, why: &str) -> bool {
     if under_qemu() {
-        eprintln!("skipping {test}: {why} (qemu-user)");
+        skip(test, format_args!("{why} (qemu-user)"));
         true
     } else {
         false
@@ -74,11 +106,17 @@ impl TempDir {
         &self.0
     }
 
-    /// Writes a file with the given mode and returns its path.
+    /// Writes a file with the given mode and returns its path. A mode with
+    /// an execute bit makes an executable: written as [`write_executable`]
+    /// does, never through a write fd of this process.
     pub fn write_file(&self, name: &str, contents: &str, mode: u32) -> PathBuf {
         let path = self.0.join(name);
-        fs::write(&path, contents).expect("write temp file");
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod temp file");
+        if mode & 0o111 != 0 {
+            write_through_subprocess(&path, contents.as_bytes(), mode);
+        } else {
+            fs::write(&path, contents).expect("write temp file");
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod temp file");
+        }
         path
     }
 }
@@ -87,6 +125,63 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
+}
+
+/// Copies the executable `src` to `dst` (mode 0755) without this process
+/// ever holding a write fd on `dst`: `cp` and `chmod` run as a subprocess.
+///
+/// Why not `fs::copy`: while the test process holds a write fd on the new
+/// file, other threads of the same test binary spawn children, and each
+/// child holds a copy of every fd of ours (close-on-exec ones included)
+/// until it execs. An exec of the new file meanwhile fails with `ETXTBSY`
+/// ("text file busy"), so a test that copies a program and runs it fails
+/// now and then (about 1 run in 40 for one such test). A subprocess's fds
+/// are its own: once it has exited, nobody holds the file open for writing.
+/// Every executable the tests make goes through this or
+/// [`write_executable`]; files that are never executed may use `fs::write`.
+pub fn copy_executable(src: &Path, dst: &Path) {
+    let status = std::process::Command::new("sh")
+        .args(["-c", r#"cp -- "$1" "$2" && chmod 755 -- "$2""#, "sh"])
+        .arg(src)
+        .arg(dst)
+        .stdin(std::process::Stdio::null())
+        .status()
+        .expect("running sh to copy an executable");
+    assert!(
+        status.success(),
+        "copying {} to {} failed: {status}",
+        src.display(),
+        dst.display()
+    );
+}
+
+/// Writes `bytes` as the executable `path` (mode 0755) without this
+/// process ever holding a write fd on it: the bytes go down a pipe to a
+/// subprocess that writes the file. See [`copy_executable`] for why.
+pub fn write_executable(path: &Path, bytes: &[u8]) {
+    write_through_subprocess(path, bytes, 0o755);
+}
+
+/// `sh -c 'cat > "$1" && chmod MODE "$1"'` with `bytes` on its stdin.
+fn write_through_subprocess(path: &Path, bytes: &[u8], mode: u32) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", r#"cat > "$1" && chmod "$2" -- "$1""#, "sh"])
+        .arg(path)
+        .arg(format!("{mode:o}"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("running sh to write an executable");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(bytes).expect("writing to sh");
+    // EOF for cat (our copy of the pipe's write end closes here).
+    drop(stdin);
+    let status = child.wait().expect("waiting for sh");
+    assert!(
+        status.success(),
+        "writing {} (mode {mode:o}) failed: {status}",
+        path.display()
+    );
 }
 
 /// The value of a `Key:\tvalue` line of a `/proc/PID/status` text.

@@ -87,8 +87,9 @@ pub fn helper_result(mode: &str, out: &Output) -> Result<(), String> {
         )
     };
     assert!(out.status.success(), "helper {mode} failed: {}", shown());
-    for note in stdout.lines().filter(|l| l.contains("note: ")) {
-        eprintln!("helper {mode}: {note}");
+    // A note is a check the helper could not make here: a partial skip.
+    for note in stdout.lines().filter_map(|l| l.split_once("note: ")) {
+        crate::common::skip(&format!("a check of helper {mode}"), note.1);
     }
     if let Some(line) = stdout
         .lines()
@@ -110,16 +111,14 @@ pub fn helper_result(mode: &str, out: &Output) -> Result<(), String> {
 /// under a 0700 directory (such as /root). The directory (0755) is removed
 /// when the returned `TempDir` drops.
 ///
-/// Call it without holding the file lock: it writes an executable (see
-/// [`install`]).
+/// Call it holding the file lock ([`shared`]): it spawns `cp` (see
+/// [`crate::common::copy_executable`]), which the leak test must not see.
 pub fn world_runnable_copy_of_self() -> (TempDir, PathBuf) {
-    let _no_spawns = exclusive();
     let dir = TempDir::new("self-copy");
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod dir");
     let exe = std::env::current_exe().expect("current_exe");
     let copy = dir.path().join("test-binary");
-    fs::copy(&exe, &copy).expect("copy the test binary");
-    fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).expect("chmod copy");
+    crate::common::copy_executable(&exe, &copy);
     (dir, copy)
 }
 
@@ -176,13 +175,6 @@ impl Drop for Reaper {
             let _ = child.wait();
         }
     }
-}
-
-/// Whether a program is found in /bin or /usr/bin.
-pub fn have_program(name: &str) -> bool {
-    ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-        .iter()
-        .any(|dir| Path::new(dir).join(name).exists())
 }
 
 /// Tiny static x86_64 programs, built from bytes, for a root that holds
@@ -262,17 +254,15 @@ pub mod static_prog {
     }
 }
 
-/// Writes `bytes` as an executable file `dir/name` (0755).
+/// Writes `bytes` as an executable file `dir/name` (0755), with
+/// [`crate::common::write_executable`] (no write fd of ours on it, so no
+/// `ETXTBSY` when it runs).
 ///
-/// Call it without holding the file lock: it takes it exclusively, so that
-/// no other test thread spawns a child while the write fd is open. Such a
-/// child would hold a copy of it until its exec, and exec of the new file
-/// would fail with `ETXTBSY` meanwhile.
+/// Call it holding the file lock ([`shared`]): it spawns a subprocess,
+/// which the leak test must not see.
 pub fn install(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let _no_spawns = exclusive();
     let path = dir.join(name);
-    fs::write(&path, bytes).expect("write program");
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod program");
+    crate::common::write_executable(&path, bytes);
     path
 }
 
