@@ -8,10 +8,6 @@
     .p2align 4
 clonexec_v0_init_code:
     // At entry sp points to argc, argv[0], argv[1], ...
-    mov     x8, #{nr_prctl}
-    mov     x0, #{pr_set_name}
-    ldr     x1, [sp, #8]
-    svc     #0
     ldr     x1, [sp, #16]
     mov     w19, #0
     cbz     x1, .Linit_fail
@@ -35,6 +31,10 @@ clonexec_v0_init_code:
     mov     x2, #0
     mov     x3, #8
     mov     x8, #{nr_rt_sigprocmask}
+    svc     #0
+    mov     x8, #{nr_prctl}
+    mov     x0, #{pr_set_name}
+    ldr     x1, [sp, #24]
     svc     #0
 .Linit_reap:
     mov     x0, #-1

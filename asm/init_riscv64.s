@@ -11,10 +11,6 @@
     .p2align 4
 clonexec_v0_init_code:
     // At entry sp points to argc, argv[0], argv[1], ...
-    li      a7, {nr_prctl}
-    li      a0, {pr_set_name}
-    ld      a1, 8(sp)
-    ecall
     ld      a1, 16(sp)
     li      s1, 0
     beqz    a1, .Linit_fail
@@ -38,6 +34,10 @@ clonexec_v0_init_code:
     li      a2, 0
     li      a3, 8
     li      a7, {nr_rt_sigprocmask}
+    ecall
+    li      a7, {nr_prctl}
+    li      a0, {pr_set_name}
+    ld      a1, 24(sp)
     ecall
 .Linit_reap:
     li      a0, -1

@@ -8,10 +8,6 @@
     .p2align 4
 clonexec_v0_init_code:
     // At entry esp points to argc, argv[0], argv[1], ...
-    mov     eax, {nr_prctl}
-    mov     ebx, {pr_set_name}
-    mov     ecx, dword ptr [esp + 4]
-    int     0x80
     mov     esi, dword ptr [esp + 8]
     xor     ebp, ebp
     test    esi, esi
@@ -37,6 +33,10 @@ clonexec_v0_init_code:
     mov     ecx, esp
     xor     edx, edx
     mov     esi, 8
+    int     0x80
+    mov     eax, {nr_prctl}
+    mov     ebx, {pr_set_name}
+    mov     ecx, dword ptr [esp + 20]
     int     0x80
 .Linit_reap:
     mov     eax, {nr_wait4}

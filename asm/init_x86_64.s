@@ -4,13 +4,14 @@
 // runs it. Position-independent, no data of its own, system calls only.
 //
 // Started as `clonexec-init PID`, as the parent of PID, the program. It
-// renames itself after argv[0] and blocks the signals it waits for (the
-// init execs it with every signal blocked already; the image does not rely
-// on that), then loops: reap whatever exited (the program, or orphans the
-// kernel handed to pid 1), wait for a signal, forward the termination
-// signals to the program. When the program is reaped it exits with the
-// program's code, or 128 + N if signal N killed it. It exits 127 if its
-// argument is bad or the program vanished without being seen.
+// blocks the signals it waits for (the init execs it with every signal
+// blocked already; the image does not rely on that), then renames itself
+// after argv[0] (so once it shows that name, a signal sent to it is
+// forwarded, not lost), then loops: reap whatever exited (the program, or
+// orphans the kernel handed to pid 1), wait for a signal, forward the
+// termination signals to the program. When the program is reaped it exits
+// with the program's code, or 128 + N if signal N killed it. It exits 127
+// if its argument is bad or the program vanished without being seen.
 //
 // The numbers in braces are filled in from linux-raw-sys by global_asm!.
 
@@ -19,11 +20,6 @@
     .hidden clonexec_v0_init_code
     .p2align 4
 clonexec_v0_init_code:
-    // At entry rsp points to argc, argv[0], argv[1], ...
-    mov     eax, {nr_prctl}
-    mov     edi, {pr_set_name}
-    mov     rsi, qword ptr [rsp + 8]
-    syscall
     // r12d = the program's pid, argv[1] in decimal.
     mov     rsi, qword ptr [rsp + 16]
     xor     r12d, r12d
@@ -49,6 +45,11 @@ clonexec_v0_init_code:
     mov     rsi, rsp
     xor     edx, edx
     mov     r10d, 8
+    syscall
+    // argv[0] as our name ([rsp + 24] now).
+    mov     eax, {nr_prctl}
+    mov     edi, {pr_set_name}
+    mov     rsi, qword ptr [rsp + 24]
     syscall
 .Linit_reap:
     mov     eax, {nr_wait4}

@@ -561,7 +561,7 @@ impl Command {
     /// Runs a small init as pid 1 of the new PID namespace, with the
     /// program as its child: it reaps orphans (which a program not written
     /// to be pid 1 would leave as zombies), forwards `SIGTERM`, `SIGINT`,
-    /// `SIGHUP`, `SIGQUIT`, `SIGUSR1` and `SIGUSR2` to the program, and
+    /// `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2` and `SIGWINCH` to the program, and
     /// exits with the program's status (128 + N when signal N killed it).
     /// [`Child::id`] is the init's pid. Needs [`Namespaces::PID`].
     ///

@@ -15,7 +15,8 @@
 //! What the program does: it is started as `clonexec-init PID` with every
 //! signal blocked, as the parent of the program (pid `PID`); it reaps every
 //! child that exits (orphans are reparented to pid 1), forwards `SIGTERM`,
-//! `SIGINT`, `SIGHUP`, `SIGQUIT`, `SIGUSR1` and `SIGUSR2` to the program,
+//! `SIGINT`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2` and `SIGWINCH` to the
+//! program,
 //! and exits with the program's code (128 + N when signal N killed it).
 //!
 //! [`Command::pid1_init`]: crate::Command::pid1_init
@@ -32,13 +33,14 @@ use crate::sys::Errno;
 pub(crate) const CODE_LEN: usize = 512;
 
 /// Signals the init forwards to the program.
-pub(crate) const FORWARDED: [u32; 6] = [
+pub(crate) const FORWARDED: [u32; 7] = [
     g::SIGTERM,
     g::SIGINT,
     g::SIGHUP,
     g::SIGQUIT,
     g::SIGUSR1,
     g::SIGUSR2,
+    g::SIGWINCH,
 ];
 
 /// The signals the init waits for: the forwarded ones and `SIGCHLD`.
@@ -268,7 +270,7 @@ mod tests {
         for sig in FORWARDED.iter().chain([&g::SIGCHLD]) {
             assert_ne!(WAIT_SET & (1 << (sig - 1)), 0, "signal {sig}");
         }
-        assert_eq!(WAIT_SET.count_ones(), 7);
+        assert_eq!(WAIT_SET.count_ones(), 8);
     }
 
     #[test]
@@ -312,8 +314,17 @@ mod tests {
     fn image_forwards_termination_signals_to_the_program() {
         for sig in FORWARDED {
             // (A shell starts background jobs with SIGINT and SIGQUIT
-            // ignored: env puts them back.)
-            let mut child = image_over("env --default-signal sleep 30 &");
+            // ignored: env puts them back. SIGWINCH does nothing by
+            // default: a trap exits with the code a death by it would give.)
+            let setup = if sig == g::SIGWINCH {
+                alloc::format!(
+                    "sh -c 'trap \"exit {}\" WINCH; while :; do sleep 0.01; done' &",
+                    128 + sig
+                )
+            } else {
+                alloc::string::String::from("env --default-signal sleep 30 &")
+            };
+            let mut child = image_over(&setup);
             // Signal the image itself, not the shell before it: wait for the
             // name it gives itself (argv[0], "/dev/fd/3").
             let comm = alloc::format!("/proc/{}/comm", child.id());
@@ -322,9 +333,20 @@ mod tests {
                 assert!(std::time::Instant::now() < deadline, "the image never ran");
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
+            // The program may not be ready for it yet (still ignoring it,
+            // or before its trap): send it again until the program ends.
             let signal = crate::Signal::new(sig as i32).unwrap();
-            child.signal(signal).unwrap();
-            let status = child.wait().unwrap();
+            let status = loop {
+                child.signal(signal).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{signal} never ended it"
+                );
+            };
             assert_eq!(status.code(), Some(128 + sig as i32), "{signal}: {status}");
         }
     }
