@@ -44,9 +44,9 @@ impl Command {
     ///
     /// The search follows `execvpe`: entries that give `ENOENT`/`ENOTDIR`
     /// are skipped, `EACCES` is remembered and reported if nothing runs,
-    /// any other error stops the search. Unlike glibc's `execvp`, a file
-    /// without a `#!` line is not handed to `/bin/sh`: it fails with
-    /// `ENOEXEC`.
+    /// any other error stops the search. As with `execvp` (and so std), a
+    /// file the kernel cannot run (`ENOEXEC`: a script without a `#!`
+    /// line) is run with `/bin/sh`.
     ///
     /// [`arg0`]: Command::arg0
     pub fn new(program: impl Arg) -> Command {
@@ -423,6 +423,51 @@ impl Command {
         self
     }
 
+    /// Schedules a closure to run in the child just before `execve`, after
+    /// every other attribute has been applied except `ptrace_traceme` and
+    /// the seccomp filter, with the program's signal mask — the same
+    /// contract as std's `CommandExt::pre_exec`. Hooks run in the order
+    /// added; the first that fails (or panics) makes the spawn fail with
+    /// [`Step::PreExec`](crate::Step::PreExec) and its error.
+    ///
+    /// **This is the one configuration that does not share the caller's
+    /// memory**: user code may allocate, take locks or panic, which the
+    /// shared-memory child must never do, so the child is a fork (`clone`
+    /// without `CLONE_VM`). Its cost grows with the caller's memory, as
+    /// std's fork path does; every other attribute keeps the flat cost.
+    ///
+    /// # Safety
+    ///
+    /// As for std: the closure runs in a forked copy of a possibly
+    /// multi-threaded process, where only async-signal-safe work is sound
+    /// in general (another thread may have held the allocator's lock at the
+    /// fork, and the copy has only the calling thread). It must not touch
+    /// the parent's resources in ways that break them (stdio buffers shared
+    /// with the parent, for instance).
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// let mut cmd = Command::new("true");
+    /// // SAFETY: setsid() is async-signal-safe.
+    /// unsafe {
+    ///     cmd.pre_exec(|| {
+    ///         rustix::process::setsid()?;
+    ///         Ok(())
+    ///     });
+    /// }
+    /// assert!(cmd.status().unwrap().success());
+    /// ```
+    #[cfg(feature = "std")]
+    pub unsafe fn pre_exec<F>(&mut self, f: F) -> &mut Self
+    where
+        F: FnMut() -> std::io::Result<()> + Send + Sync + 'static,
+    {
+        self.spec
+            .pre_exec
+            .push(crate::pre_exec::Hook::new(alloc::boxed::Box::new(f)));
+        self
+    }
+
     /// Gives the child a fresh, anonymous session keyring
     /// (`KEYCTL_JOIN_SESSION_KEYRING`), so it cannot reach the caller's keys.
     pub fn new_session_keyring(&mut self, new: bool) -> &mut Self {
@@ -635,6 +680,33 @@ impl Command {
         prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
             .map(Prepared::new)?
             .spawn()
+    }
+
+    /// Applies every attribute to the calling process itself and replaces
+    /// it with the program (`execve`), as std's `CommandExt::exec` does:
+    /// returns only on failure. New namespaces come from `unshare` (with
+    /// the id maps written by a short-lived helper child that stays outside
+    /// the new user namespace), the cgroup from writing `cgroup.procs`.
+    ///
+    /// Refused before anything changes: a new PID or time namespace and
+    /// `pid1_init` (they would only apply to children), piped stdio,
+    /// `create_pidfd`, `id_map_helpers`. A new user namespace needs a
+    /// single-threaded process (the kernel's rule for `unshare`), and
+    /// `setsid` fails if the process already leads its group. Once a step
+    /// has changed the process, a later failure leaves it changed (as with
+    /// std): the error names the step.
+    ///
+    /// ```no_run
+    /// use clonexec::Command;
+    /// let err = Command::new("sh").arg("-c").arg("echo replaced").exec();
+    /// // Only reached if the exec failed.
+    /// panic!("{err}");
+    /// ```
+    pub fn exec(&mut self) -> Error {
+        match prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn) {
+            Ok(plan) => crate::exec::exec(plan),
+            Err(error) => error,
+        }
     }
 
     /// Runs the program to completion with inherited stdio and returns its

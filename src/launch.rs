@@ -30,6 +30,9 @@ pub(crate) struct CloneOptions {
     /// Only false when the parent must act while the child waits (user
     /// namespace id maps, docs/design.md trap 5).
     pub vfork: bool,
+    /// `CLONE_VM`: the child runs on our memory. Off only when user code
+    /// runs in the child (`pre_exec`): the child is then a fork, with a copy.
+    pub share_memory: bool,
     /// `CLONE_PIDFD`.
     pub pidfd: bool,
     /// `CLONE_NEW*` flags.
@@ -143,7 +146,10 @@ static SHARED_MEMORY: AtomicBool = AtomicBool::new(false);
 /// come through shared memory once memory sharing has been seen to work;
 /// until then the pipe is used (and the sharing checked).
 pub(crate) fn needs_report_pipe(opts: &CloneOptions) -> bool {
-    !opts.vfork || opts.starts_grandchild || !SHARED_MEMORY.load(Ordering::Relaxed)
+    !opts.vfork
+        || opts.starts_grandchild
+        || !opts.share_memory
+        || !SHARED_MEMORY.load(Ordering::Relaxed)
 }
 
 /// Starts the child routine for `ctx` and waits for its report.
@@ -265,7 +271,7 @@ pub(crate) fn launch<E>(
         // wrote any failure into the start block first.
         None => start.report.get().map_or(Report::Exec, Report::Failed),
     };
-    if opts.vfork && !opts.starts_grandchild && start.ran.get() {
+    if opts.vfork && opts.share_memory && !opts.starts_grandchild && start.ran.get() {
         SHARED_MEMORY.store(true, Ordering::Relaxed);
     }
     stack.recycle();
@@ -301,7 +307,10 @@ fn clone_child(
     stack: &Stack,
     pidfd: &mut i32,
 ) -> Result<i32, CloneFailed> {
-    let mut flags = u64::from(g::CLONE_VM);
+    let mut flags = 0u64;
+    if opts.share_memory {
+        flags |= u64::from(g::CLONE_VM);
+    }
     if opts.vfork {
         flags |= u64::from(g::CLONE_VFORK);
     }

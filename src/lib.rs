@@ -56,12 +56,15 @@ mod contract;
 mod dumpable;
 mod errno_names;
 mod error;
+mod exec;
 mod ids;
 mod init_image;
 mod launch;
 mod mount;
 mod ns;
 mod plan;
+#[cfg(feature = "std")]
+mod pre_exec;
 mod prepare;
 mod rlimit;
 mod seccomp;

@@ -129,6 +129,9 @@ pub(crate) struct ProcessPlan {
     /// Mask at exec; `None` means the parent's.
     pub signal_mask: Option<u64>,
     pub reset_ignored_signals: bool,
+    /// `pre_exec` hooks: the child has memory of its own (a fork).
+    #[cfg(feature = "std")]
+    pub pre_exec: Option<crate::pre_exec::PreExec>,
     pub ptrace_traceme: bool,
     pub create_pidfd: bool,
     /// `(resource, soft, hard)`.
@@ -149,6 +152,34 @@ pub(crate) struct CredentialsPlan {
     /// Clear the supplementary groups if allowed (uid/gid change without
     /// explicit groups, as std does for root); EPERM is not an error.
     pub clear_groups: bool,
+}
+
+impl ProgramPlan {
+    /// The environment to exec with: the prepared one, or this process's
+    /// `environ` as it is now.
+    pub(crate) fn envp(&self) -> crate::sys::exec::Envp<'_> {
+        use crate::sys::exec::Envp;
+        match &self.envp {
+            Some(array) => Envp::of(array),
+            #[cfg(feature = "std")]
+            None => Envp::parent(),
+            // Not made without std: prepare() builds every environment.
+            #[cfg(not(feature = "std"))]
+            None => Envp::EMPTY,
+        }
+    }
+}
+
+impl ProcessPlan {
+    /// Whether the child must not share the caller's memory: only user
+    /// code run in it (`pre_exec`) needs memory of its own.
+    #[inline]
+    pub(crate) fn needs_own_memory(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.pre_exec.is_some();
+        #[cfg(not(feature = "std"))]
+        return false;
+    }
 }
 
 impl CredentialsPlan {

@@ -17,7 +17,6 @@ use crate::dumpable::DumpableGuard;
 use crate::launch::{self, CloneOptions, LaunchFailure, Launched, Report};
 use crate::plan::{FdSource, IdMapPlan, Plan};
 use crate::step::describe;
-use crate::sys::exec::Envp;
 use crate::sys::{CStrArray, CStrArrayBuilder};
 use crate::{Error, IdMap, Step};
 
@@ -77,6 +76,7 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     };
     let mut options = CloneOptions {
         vfork: sync.is_none(),
+        share_memory: !plan.process.needs_own_memory(),
         starts_grandchild: plan.namespaces.pid1_init,
         pidfd: plan.process.create_pidfd,
         namespaces: plan.namespaces.clone_flags,
@@ -92,7 +92,7 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     options.share_fds_below = share_fds_below(plan, &options, &fd_moves, report_fd);
     let ctx = ChildCtx {
         plan,
-        envp: environment(plan),
+        envp: plan.program.envp(),
         fd_moves: &fd_moves,
         report_fd,
         sync_pipe: sync
@@ -195,18 +195,6 @@ fn share_fds_below(
         .max()
         .unwrap_or(2);
     Some(highest as u32 + 1)
-}
-
-/// The environment the child execs with.
-fn environment(plan: &Plan) -> Envp<'_> {
-    match &plan.program.envp {
-        Some(array) => Envp::of(array),
-        #[cfg(feature = "std")]
-        None => Envp::parent(),
-        // Not made without std: prepare() builds every environment.
-        #[cfg(not(feature = "std"))]
-        None => Envp::EMPTY,
-    }
 }
 
 /// The child (or the error) from what `launch` brought back.

@@ -53,6 +53,9 @@ pub(crate) struct Spec {
     pub setsid_if_tty: bool,
     pub signal_mask: Option<SigSet>,
     pub reset_ignored_signals: bool,
+    /// `pre_exec` hooks, in the order added.
+    #[cfg(feature = "std")]
+    pub pre_exec: Vec<alloc::sync::Arc<crate::pre_exec::Hook>>,
     pub new_session_keyring: bool,
     pub namespaces: Namespaces,
     pub uid_map: Vec<IdMap>,
@@ -111,6 +114,8 @@ impl Spec {
             setsid_if_tty: false,
             signal_mask: None,
             reset_ignored_signals: false,
+            #[cfg(feature = "std")]
+            pre_exec: Vec::new(),
             new_session_keyring: false,
             namespaces: Namespaces::empty(),
             uid_map: Vec::new(),

@@ -101,6 +101,10 @@ pub enum Step {
     ControllingTty = 133,
     /// Setting the final signal mask.
     SignalMask = 134,
+    /// A `pre_exec` hook (the detail is its index); `EINVAL` when it
+    /// returned an error without an OS error number, `ECANCELED` when it
+    /// panicked.
+    PreExec = 138,
     /// `ptrace(PTRACE_TRACEME)`.
     PtraceTraceme = 135,
     /// Installing the seccomp filter.
@@ -158,6 +162,7 @@ impl Step {
         Step::CloseFds,
         Step::ControllingTty,
         Step::SignalMask,
+        Step::PreExec,
         Step::PtraceTraceme,
         Step::Seccomp,
         Step::Exec,
@@ -318,6 +323,7 @@ pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         Step::FdMapping => format!("placing child fd {detail}"),
         Step::CloseFds => String::from("closing the other fds"),
         Step::SignalMask => String::from("rt_sigprocmask()"),
+        Step::PreExec => format!("pre_exec hook {}", detail as u64 + 1),
         Step::Exec if plan.program.fd.is_some() => {
             format!(
                 "execveat({}, AT_EMPTY_PATH)",

@@ -23,10 +23,12 @@
 mod fds;
 mod format;
 mod init;
+pub(crate) mod maps;
 mod steps;
 
 use core::convert::Infallible;
-use core::ffi::c_void;
+use core::ffi::{CStr, c_void};
+use core::mem::MaybeUninit;
 
 use linux_raw_sys::errno;
 use linux_raw_sys::general as g;
@@ -81,6 +83,16 @@ fn report(start: &ChildStart<'_>, report_fd: i32, failure: StepFailure) -> ! {
         let _ = sys::fd::write(report_fd, &failure.to_bytes());
     }
     sys::process::exit_group(FAILURE_EXIT)
+}
+
+/// The child routine's steps run in the calling process itself, for
+/// [`Command::exec`](crate::Command::exec): returns only on failure. The
+/// caller has blocked every signal and set `start` up as `launch` would
+/// (no report pipe: the failure is returned).
+pub(crate) fn run_in_place(start: &ChildStart<'_>) -> StepFailure {
+    let mut no_report_fd = -1;
+    let Err(failure) = run(start, &mut no_report_fd);
+    failure
 }
 
 /// What every child does first, then either the pid-1 init or the program.
@@ -341,6 +353,16 @@ fn setup_and_exec(
     sys::signal::rt_sigprocmask(sys::signal::SIG_SETMASK, Some(&mask), None)
         .map_err(at(Step::SignalMask, 0))?;
 
+    // pre_exec hooks: user code, in a child with memory of its own (the
+    // spawn was a fork), with the program's signal mask, as std runs them.
+    #[cfg(feature = "std")]
+    if let Some(pre_exec) = &process.pre_exec {
+        let outcome = (pre_exec.run)(pre_exec);
+        if outcome.errno != 0 {
+            return Err(at(Step::PreExec, outcome.index)(outcome.errno));
+        }
+    }
+
     if process.ptrace_traceme {
         sys::process::ptrace_traceme().map_err(at(Step::PtraceTraceme, 0))?;
     }
@@ -352,6 +374,22 @@ fn setup_and_exec(
     }
 
     Err(exec(&plan.program, ctx.envp, program_fd))
+}
+
+/// Arguments the shell fallback passes at most (on the stack).
+const SHELL_ARGV_MAX: usize = 512;
+
+/// What `execvp` does (and std's `Command` with it) for a file the kernel
+/// cannot run, such as a script without `#!`: runs it with `/bin/sh`.
+/// Returns the shell's exec error, or `ENOEXEC` when the arguments do not
+/// fit. Not inlined: its frame only exists on this rare path.
+#[inline(never)]
+fn exec_with_shell(path: &CStr, program: &ProgramPlan, envp: Envp<'_>) -> Errno {
+    let mut slots = [MaybeUninit::uninit(); SHELL_ARGV_MAX];
+    match CStrPtrs::shell_script(&mut slots, c"/bin/sh", path, &program.argv) {
+        Some(argv) => sys::exec::execve(c"/bin/sh", argv, envp),
+        None => errno::ENOEXEC as Errno,
+    }
 }
 
 /// Runs the program: the file `program_fd` is open on (when >= 0), or each
@@ -376,7 +414,10 @@ fn exec(program: &ProgramPlan, envp: Envp<'_>, program_fd: i32) -> StepFailure {
     let mut denied: Option<StepFailure> = None;
     let mut index = 0u32;
     for path in &program.exec_paths {
-        let errno = sys::exec::execve(path, argv, envp);
+        let mut errno = sys::exec::execve(path, argv, envp);
+        if errno as u32 == errno::ENOEXEC {
+            errno = exec_with_shell(path, program, envp);
+        }
         let failure = at(Step::Exec, index)(errno);
         match errno as u32 {
             errno::ENOENT | errno::ENOTDIR | errno::ESTALE | errno::ENODEV | errno::ETIMEDOUT => {

@@ -79,6 +79,9 @@ pub(super) fn lower(spec: &Spec, cx: &mut Lowering<'_>) -> Result<ProcessPlan, E
         pdeathsig: spec.pdeathsig.map_or(0, |s| s.as_raw()),
         signal_mask: spec.signal_mask.map(|m| m.bits()),
         reset_ignored_signals: spec.reset_ignored_signals,
+        #[cfg(feature = "std")]
+        pre_exec: (!spec.pre_exec.is_empty())
+            .then(|| crate::pre_exec::PreExec::new(spec.pre_exec.clone())),
         ptrace_traceme: spec.ptrace_traceme,
         create_pidfd: spec.create_pidfd,
         rlimits,

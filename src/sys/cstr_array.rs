@@ -80,6 +80,12 @@ impl CStrArray {
         self.ptrs.as_ptr()
     }
 
+    /// The pointers to the strings, without the final null.
+    #[inline]
+    pub(crate) fn pointers(&self) -> &[*const c_char] {
+        self.ptrs.split_last().map_or(&[], |(_, strings)| strings)
+    }
+
     /// The strings, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &CStr> {
         self.bytes

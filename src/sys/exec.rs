@@ -3,6 +3,7 @@
 
 use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 
 use super::{CStrArray, Errno, g};
 
@@ -39,6 +40,31 @@ impl<'a> CStrPtrs<'a> {
     ) -> Self {
         *slots = [first.as_ptr(), second.as_ptr(), core::ptr::null()];
         CStrPtrs(slots.as_ptr(), PhantomData)
+    }
+}
+
+impl<'a> CStrPtrs<'a> {
+    /// `shell script args[1..]`, as `execvp` runs a file the kernel cannot
+    /// (`ENOEXEC`), listed in `slots`; `None` when they do not fit.
+    #[inline]
+    pub(crate) fn shell_script(
+        slots: &'a mut [MaybeUninit<*const c_char>],
+        shell: &'a CStr,
+        script: &'a CStr,
+        args: &'a CStrArray,
+    ) -> Option<Self> {
+        let rest = args.pointers().get(1..).unwrap_or(&[]);
+        let mut slots_left = slots.iter_mut();
+        for ptr in [shell.as_ptr(), script.as_ptr()]
+            .into_iter()
+            .chain(rest.iter().copied())
+            .chain([core::ptr::null()])
+        {
+            slots_left.next()?.write(ptr);
+        }
+        // Every slot up to the null was just written, each with a pointer
+        // to a NUL-terminated string borrowed for 'a (the invariant).
+        Some(CStrPtrs(slots.as_ptr().cast(), PhantomData))
     }
 }
 
