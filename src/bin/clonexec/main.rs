@@ -94,21 +94,25 @@
 //! Add a row to [`FLAGS`] (which the help text is generated from) and one arm
 //! to the `match` in [`parse`]; the unit tests check that the two agree.
 
-use std::ffi::{OsStr, OsString};
-use std::fmt::Display;
+use std::ffi::OsString;
 use std::io::Write;
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use clonexec::{
-    CapMask, CapSet, Capability, Command, Error, IdMap, Mount, Namespaces, Propagation, Resource,
-    SeccompFlags, SecureBits, SigSet, Signal, SockFilter, Step,
+    CapSet, Capability, Command, Error, IdMap, Mount, Namespaces, Propagation, SeccompFlags,
+    SecureBits, SigSet, Signal, SockFilter, Step,
 };
 use lexopt::prelude::*;
 
+mod caps;
 mod signals;
+mod values;
+
+use caps::{cap_list, cap_sets, current_caps};
+use values::{
+    bind_mount, dup_inherited_fd, flag_names, hex_or_decimal, id, id_map, invalid, item, key_value,
+    list, namespace_list, non_negative, open_for, rlimit, split_at, text,
+};
 
 /// Exit status for a usage error.
 const EXIT_USAGE: u8 = 2;
@@ -757,339 +761,6 @@ fn spawn_exit_code(err: &Error) -> u8 {
     }
 }
 
-/// A usage error about `value` of `--flag`.
-fn invalid(value: &str, flag: &str, why: impl Display) -> Failure {
-    Failure::Usage(format!("invalid value '{value}' for '--{flag}': {why}"))
-}
-
-/// Parses a flag's value as UTF-8 text.
-fn text(value: OsString, flag: &str) -> Result<String, Failure> {
-    value
-        .into_string()
-        .map_err(|v| Failure::Usage(format!("invalid value {v:?} for '--{flag}': not UTF-8")))
-}
-
-/// Parses one item of a flag's value with `FromStr`.
-fn item<T: FromStr>(item: &str, flag: &str) -> Result<T, Failure>
-where
-    T::Err: Display,
-{
-    item.parse().map_err(|e| invalid(item, flag, e))
-}
-
-/// Parses an fd or process-group number: 0 to `i32::MAX`.
-fn non_negative(value: &str, flag: &str) -> Result<i32, Failure> {
-    let n: u32 = item(value, flag)?;
-    i32::try_from(n).map_err(|e| invalid(value, flag, e))
-}
-
-/// `(uid_t)-1`: set*id() take it as "unchanged", and the kernel refuses it
-/// in groups and id maps.
-const NO_ID: u32 = u32::MAX;
-
-/// Parses a uid or gid (`kind`) of `--flag`, refusing [`NO_ID`]; `why` says
-/// what the call that gets it would make of it.
-fn id(value: &str, flag: &str, kind: &str, why: &str) -> Result<u32, Failure> {
-    let id: u32 = item(value, flag)?;
-    if id == NO_ID {
-        return Err(invalid(value, flag, format!("{id} is ({kind}_t)-1, {why}")));
-    }
-    Ok(id)
-}
-
-/// Parses a comma-separated list (empty text is an empty list).
-fn list<T: FromStr>(value: &str, flag: &str) -> Result<Vec<T>, Failure>
-where
-    T::Err: Display,
-{
-    value
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| item(s, flag))
-        .collect()
-}
-
-/// Splits `value` at the first `sep`; both sides must not be empty.
-fn split_at(
-    value: &OsStr,
-    sep: u8,
-    flag: &str,
-    what: &str,
-) -> Result<(OsString, OsString), Failure> {
-    let bytes = value.as_bytes();
-    match bytes.iter().position(|&b| b == sep) {
-        Some(at) if at > 0 && at + 1 < bytes.len() => Ok((
-            OsString::from_vec(bytes[..at].to_vec()),
-            OsString::from_vec(bytes[at + 1..].to_vec()),
-        )),
-        _ => Err(Failure::Usage(format!(
-            "invalid value {value:?} for '--{flag}': expected {what}"
-        ))),
-    }
-}
-
-/// Splits `K=V` at the first `=`; `K` must not be empty.
-fn key_value(value: OsString, flag: &str, what: &str) -> Result<(OsString, OsString), Failure> {
-    let bytes = value.as_bytes();
-    match bytes.iter().position(|&b| b == b'=') {
-        Some(eq) if eq > 0 => Ok((
-            OsString::from_vec(bytes[..eq].to_vec()),
-            OsString::from_vec(bytes[eq + 1..].to_vec()),
-        )),
-        _ => Err(Failure::Usage(format!(
-            "invalid value {value:?} for '--{flag}': expected {what}"
-        ))),
-    }
-}
-
-/// A close-on-exec duplicate of clonexec's fd `parent` (for `--fd
-/// CHILD=PARENT`, written `spec`), which must be open.
-fn dup_inherited_fd(parent: i32, spec: &str) -> Result<OwnedFd, Failure> {
-    // SAFETY: this borrow lives only for the two calls below, during which
-    // nothing in clonexec closes fds (it is single-threaded and owns no fds
-    // yet). If `parent` is not open, `fcntl(F_GETFD)` fails with `EBADF` and
-    // the borrow is not used further; no memory is touched either way.
-    let borrowed = unsafe { BorrowedFd::borrow_raw(parent) };
-    if rustix::io::fcntl_getfd(borrowed).is_err() {
-        return Err(Failure::Setup(format!(
-            "--fd {spec}: fd {parent} is not open in clonexec"
-        )));
-    }
-    borrowed
-        .try_clone_to_owned()
-        .map_err(|e| Failure::Setup(format!("--fd {spec}: duplicating fd {parent} failed: {e}")))
-}
-
-/// Opens `path` read-only and close-on-exec (`O_DIRECTORY` too when `dir`)
-/// for `--flag`; a failure is exit 125.
-fn open_for(path: &OsStr, dir: bool, flag: &str) -> Result<OwnedFd, Failure> {
-    use rustix::fs::OFlags;
-    let mut flags = OFlags::RDONLY | OFlags::CLOEXEC;
-    if dir {
-        flags |= OFlags::DIRECTORY;
-    }
-    rustix::fs::open(path, flags, rustix::fs::Mode::empty()).map_err(|e| {
-        Failure::Setup(format!(
-            "--{flag}: opening {path:?} failed: {}",
-            std::io::Error::from(e)
-        ))
-    })
-}
-
-/// Every capability of the running kernel (up to
-/// `/proc/sys/kernel/cap_last_cap`, or the last one this build knows).
-fn all_caps() -> CapMask {
-    let last = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|text| text.trim().parse::<u32>().ok())
-        .filter(|&n| n < 64)
-        .unwrap_or(u32::from(Capability::CHECKPOINT_RESTORE.as_raw()));
-    CapMask::from_bits(u64::MAX >> (63 - last))
-}
-
-/// clonexec's own capability set `field` (`CapInh`, `CapPrm`, `CapEff`,
-/// `CapBnd`) from `/proc/self/status`, for `--flag`.
-fn current_caps(field: &str, flag: &str) -> Result<CapMask, Failure> {
-    let status = std::fs::read_to_string("/proc/self/status")
-        .map_err(|e| Failure::Setup(format!("--{flag}: reading /proc/self/status failed: {e}")))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .map(CapMask::from_bits)
-        .ok_or_else(|| Failure::Setup(format!("--{flag}: no {field} in /proc/self/status")))
-}
-
-/// Parses a capability list of `--flag`: names, numbers or `all`, each
-/// optionally after `+` (add) or `-` (remove). A list whose first item has
-/// a sign changes `current` (read only then, as `setpriv` does); otherwise
-/// it starts from the empty set.
-fn cap_list(
-    value: &str,
-    flag: &str,
-    current: Option<&dyn Fn() -> Result<CapMask, Failure>>,
-) -> Result<CapMask, Failure> {
-    let items: Vec<&str> = value.split(',').filter(|s| !s.is_empty()).collect();
-    let relative = items.first().is_some_and(|s| s.starts_with(['+', '-']));
-    let mut bits = match current {
-        Some(current) if relative => current()?.bits(),
-        _ => 0,
-    };
-    for entry in items {
-        let (add, name) = match entry.strip_prefix('-') {
-            Some(name) => (false, name),
-            None => (true, entry.strip_prefix('+').unwrap_or(entry)),
-        };
-        let caps = if name.eq_ignore_ascii_case("all") {
-            all_caps().bits()
-        } else {
-            CapMask::from_iter([item::<Capability>(name, flag)?]).bits()
-        };
-        if add {
-            bits |= caps;
-        } else {
-            bits &= !caps;
-        }
-    }
-    Ok(CapMask::from_bits(bits))
-}
-
-/// Parses `--caps P:I:E`.
-fn cap_sets(value: &str) -> Result<CapSet, Failure> {
-    let parts: Vec<&str> = value.split(':').collect();
-    let [permitted, inheritable, effective] = parts[..] else {
-        return Err(invalid(
-            value,
-            "caps",
-            "expected PERMITTED:INHERITABLE:EFFECTIVE",
-        ));
-    };
-    let sets = CapSet {
-        permitted: cap_list(permitted, "caps", None)?,
-        inheritable: cap_list(inheritable, "caps", None)?,
-        effective: cap_list(effective, "caps", None)?,
-    };
-    if let Some(cap) = sets.effective.iter().find(|c| !sets.permitted.contains(*c)) {
-        return Err(invalid(
-            value,
-            "caps",
-            format!("effective {cap} is not in the permitted set"),
-        ));
-    }
-    Ok(sets)
-}
-
-/// Parses a `BIT,...` list of `--flag` by bitflags name, lowercase or not,
-/// each optionally after `+` and with a `prefix` (`secbit_`) allowed.
-fn flag_names<F: bitflags::Flags>(value: &str, flag: &str, prefix: &str) -> Result<F, Failure> {
-    let mut flags = F::empty();
-    for entry in value.split(',').filter(|s| !s.is_empty()) {
-        let name = entry
-            .strip_prefix('+')
-            .unwrap_or(entry)
-            .to_ascii_uppercase();
-        let name = name
-            .strip_prefix(&prefix.to_ascii_uppercase())
-            .unwrap_or(&name);
-        let bit = F::from_name(name).ok_or_else(|| invalid(entry, flag, "unknown name"))?;
-        flags.insert(bit);
-    }
-    Ok(flags)
-}
-
-/// Parses a namespace list (`user,net`; `mnt` for `mount`, as in
-/// `/proc/PID/ns`), which must name at least one.
-fn namespace_list(value: &str, flag: &str) -> Result<Namespaces, Failure> {
-    let mut namespaces = Namespaces::empty();
-    for name in value.split(',').filter(|s| !s.is_empty()) {
-        namespaces |= match name.to_ascii_lowercase().as_str() {
-            "user" => Namespaces::USER,
-            "mount" | "mnt" => Namespaces::MOUNT,
-            "pid" => Namespaces::PID,
-            "net" | "network" => Namespaces::NET,
-            "ipc" => Namespaces::IPC,
-            "uts" => Namespaces::UTS,
-            "cgroup" => Namespaces::CGROUP,
-            "time" => Namespaces::TIME,
-            _ => {
-                return Err(invalid(
-                    name,
-                    flag,
-                    "unknown namespace (user, mount, pid, net, ipc, uts, cgroup, time)",
-                ));
-            }
-        };
-    }
-    if namespaces.is_empty() {
-        return Err(invalid(value, flag, "no namespace given"));
-    }
-    Ok(namespaces)
-}
-
-/// Parses an id map line `IN:OUT:COUNT` of `--flag`, mapping `kind` ids.
-fn id_map(value: &str, flag: &str, kind: &str) -> Result<IdMap, Failure> {
-    let parts: Vec<&str> = value.split(':').collect();
-    let [inside, outside, count] = parts[..] else {
-        return Err(invalid(value, flag, "expected INSIDE:OUTSIDE:COUNT"));
-    };
-    let map = IdMap::new(
-        item(inside, flag)?,
-        item(outside, flag)?,
-        item(count, flag)?,
-    );
-    if map.count == 0 {
-        return Err(invalid(value, flag, "COUNT is 0"));
-    }
-    for (side, start) in [("INSIDE", map.inside), ("OUTSIDE", map.outside)] {
-        if u64::from(start) + u64::from(map.count) > u64::from(NO_ID) {
-            return Err(invalid(
-                value,
-                flag,
-                format!(
-                    "{side}+COUNT reaches {NO_ID}, which is ({kind}_t)-1: the kernel refuses \
-                     a map range that contains it"
-                ),
-            ));
-        }
-    }
-    Ok(map)
-}
-
-/// Parses a limit of `--rlimit`: a number, or `unlimited`/`infinity`.
-fn limit(value: &str) -> Result<u64, Failure> {
-    if value.eq_ignore_ascii_case("unlimited") || value.eq_ignore_ascii_case("infinity") {
-        Ok(Resource::INFINITY)
-    } else {
-        item(value, "rlimit")
-    }
-}
-
-/// Parses `--rlimit NAME=SOFT[:HARD]`.
-fn rlimit(value: &str) -> Result<(Resource, u64, u64), Failure> {
-    let Some((name, limits)) = value.split_once('=') else {
-        return Err(invalid(value, "rlimit", "expected NAME=SOFT[:HARD]"));
-    };
-    let resource: Resource = item(name, "rlimit")?;
-    let (soft, hard) = match limits.split_once(':') {
-        Some((soft, hard)) => (limit(soft)?, limit(hard)?),
-        None => {
-            let both = limit(limits)?;
-            (both, both)
-        }
-    };
-    if soft > hard {
-        return Err(invalid(
-            value,
-            "rlimit",
-            "the soft limit is above the hard limit",
-        ));
-    }
-    Ok((resource, soft, hard))
-}
-
-/// Parses a `u32` in decimal or, after `0x`, hex.
-fn hex_or_decimal(value: &str, flag: &str) -> Result<u32, Failure> {
-    match value
-        .strip_prefix("0x")
-        .or_else(|| value.strip_prefix("0X"))
-    {
-        Some(hex) => u32::from_str_radix(hex, 16).map_err(|e| invalid(value, flag, e)),
-        None => item(value, flag),
-    }
-}
-
-/// Parses `--bind SRC:DST[:ro]` (SRC cannot contain `:`).
-fn bind_mount(value: &OsStr) -> Result<Mount, Failure> {
-    let bytes = value.as_bytes();
-    let (paths, read_only) = match bytes.strip_suffix(b":ro") {
-        Some(paths) => (paths, true),
-        None => (bytes.strip_suffix(b":rw").unwrap_or(bytes), false),
-    };
-    let (source, target) = split_at(OsStr::from_bytes(paths), b':', "bind", "SRC:DST[:ro]")?;
-    let mount = Mount::bind(source, target);
-    Ok(if read_only { mount.read_only() } else { mount })
-}
-
 /// Parses the command line (without the program name).
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
     let mut p = lexopt::Parser::from_args(args);
@@ -1502,7 +1173,12 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsStr;
+
+    use clonexec::{CapMask, Resource};
+
     use super::*;
+    use crate::caps::all_caps;
 
     fn parse_strs(args: &[&str]) -> Result<Parsed, Failure> {
         parse(args.iter().map(OsString::from))
