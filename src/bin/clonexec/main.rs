@@ -99,18 +99,19 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clonexec::{
-    CapSet, Capability, Command, Error, IdMap, Mount, Namespaces, Propagation, SeccompFlags,
-    SecureBits, SigSet, Signal, SockFilter, Step,
+    CapSet, Error, Mount, Namespaces, Propagation, SecureBits, SigSet, Signal, SockFilter, Step,
 };
 use lexopt::prelude::*;
 
 mod caps;
 mod flags;
+mod invocation;
 mod signals;
 mod values;
 
 use caps::{cap_list, cap_sets, current_caps};
 use flags::help_text;
+use invocation::{Invocation, check, set_capabilities};
 use values::{
     bind_mount, dup_inherited_fd, flag_names, hex_or_decimal, id, id_map, invalid, item, key_value,
     list, namespace_list, non_negative, open_for, rlimit, split_at, text,
@@ -124,125 +125,6 @@ const EXIT_FAILURE: u8 = 125;
 const EXIT_CANNOT_EXECUTE: u8 = 126;
 /// Exit status when the program was not found.
 const EXIT_NOT_FOUND: u8 = 127;
-
-/// A deferred change to the [`Command`], which only exists once PROGRAM is
-/// known (after the options).
-type Setting = Box<dyn FnOnce(&mut Command)>;
-
-/// What a command line asks to run.
-#[derive(Default)]
-struct Invocation {
-    program: OsString,
-    args: Vec<OsString>,
-    /// Builder calls, in command-line order.
-    settings: Vec<Setting>,
-    /// Applied before `settings`, so `--env` survives wherever this appears.
-    env_clear: bool,
-    groups: Option<Vec<u32>>,
-    keep_groups: bool,
-    /// Collected over every `--ambient-caps`.
-    ambient_caps: Vec<Capability>,
-    /// From `--caps` or `--inh-caps`, with the flag that set them.
-    capabilities: Option<(CapSet, &'static str)>,
-    seccomp: bool,
-    seccomp_flags: Option<SeccompFlags>,
-    ctty: bool,
-    no_ctty: bool,
-    /// Collected over every `--unshare` (`None`: none; `Namespaces` has no
-    /// `Default`).
-    unshare: Option<Namespaces>,
-    /// Kinds joined with `--join`.
-    joined: Option<Namespaces>,
-    /// Whether a flag implies a new mount namespace.
-    implies_mount: bool,
-    /// `--init`, which implies a new PID namespace.
-    init: bool,
-    map_root_user: bool,
-    uid_map: Vec<IdMap>,
-    gid_map: Vec<IdMap>,
-    /// `--setgroups` or `--map-helpers`, for the check that maps exist.
-    map_option: Option<&'static str>,
-    print_pid: bool,
-}
-
-impl Invocation {
-    /// Records a builder call to make on the [`Command`].
-    fn set(&mut self, f: impl FnOnce(&mut Command) -> &mut Command + 'static) {
-        self.settings.push(Box::new(move |cmd| {
-            f(cmd);
-        }));
-    }
-
-    /// Whether an id map is asked for (which implies a user namespace).
-    fn has_id_map(&self) -> bool {
-        self.map_root_user || !self.uid_map.is_empty() || !self.gid_map.is_empty()
-    }
-
-    /// The namespaces to create: `--unshare` plus the implied ones.
-    fn namespaces(&self) -> Namespaces {
-        let mut namespaces = self.unshare.unwrap_or(Namespaces::empty());
-        if self.has_id_map() {
-            namespaces |= Namespaces::USER;
-        }
-        let joined = self.joined.unwrap_or(Namespaces::empty());
-        if self.implies_mount && !joined.contains(Namespaces::MOUNT) {
-            namespaces |= Namespaces::MOUNT;
-        }
-        if self.init {
-            namespaces |= Namespaces::PID;
-        }
-        namespaces
-    }
-
-    /// The [`Command`] this invocation describes. `mask` is the program's
-    /// signal mask unless `--signal-mask` says otherwise.
-    fn command(self, mask: SigSet) -> Command {
-        let mut cmd = Command::new(&self.program);
-        // First: a `--signal-mask` setting replaces it.
-        cmd.signal_mask(mask);
-        if self.env_clear {
-            cmd.env_clear();
-        }
-        let namespaces = self.namespaces();
-        if !namespaces.is_empty() {
-            cmd.namespaces(namespaces);
-        }
-        let mut uid_map = Vec::new();
-        let mut gid_map = Vec::new();
-        if self.map_root_user {
-            uid_map.push(IdMap::new(0, rustix::process::geteuid().as_raw(), 1));
-            gid_map.push(IdMap::new(0, rustix::process::getegid().as_raw(), 1));
-        }
-        uid_map.extend(self.uid_map);
-        gid_map.extend(self.gid_map);
-        if !uid_map.is_empty() {
-            cmd.uid_map(uid_map);
-        }
-        if !gid_map.is_empty() {
-            cmd.gid_map(gid_map);
-        }
-        for setting in self.settings {
-            setting(&mut cmd);
-        }
-        if let Some(groups) = &self.groups {
-            cmd.groups(groups);
-        }
-        if self.keep_groups {
-            cmd.keep_groups(true);
-        }
-        if !self.ambient_caps.is_empty() {
-            cmd.ambient_caps(self.ambient_caps);
-        }
-        if let Some((sets, _)) = self.capabilities {
-            cmd.capabilities(sets);
-        }
-        if let Some(flags) = self.seccomp_flags {
-            cmd.seccomp_flags(flags);
-        }
-        cmd.args(self.args);
-        cmd
-    }
-}
 
 /// What the command line asks for.
 enum Parsed {
@@ -616,55 +498,6 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
     Err(Failure::Usage(String::from("no program given")))
 }
 
-/// Records the capability sets of `--caps` or `--inh-caps` (`flag`); the two
-/// are exclusive.
-fn set_capabilities(inv: &mut Invocation, sets: CapSet, flag: &'static str) -> Result<(), Failure> {
-    if let Some((_, other)) = inv.capabilities
-        && other != flag
-    {
-        return Err(Failure::Usage(format!(
-            "--{other} and --{flag} contradict each other"
-        )));
-    }
-    inv.capabilities = Some((sets, flag));
-    Ok(())
-}
-
-/// Checks what the library would refuse in its own terms, to name the flags.
-fn check(inv: &Invocation) -> Result<(), Failure> {
-    let contradiction =
-        |a: &str, b: &str| Failure::Usage(format!("--{a} and --{b} contradict each other"));
-    if inv.keep_groups && inv.groups.is_some() {
-        return Err(contradiction("groups", "keep-groups"));
-    }
-    if inv.ctty && inv.no_ctty {
-        return Err(contradiction("ctty", "no-ctty"));
-    }
-    if inv.seccomp_flags.is_some() && !inv.seccomp {
-        return Err(Failure::Usage(String::from(
-            "--seccomp-flags needs --seccomp",
-        )));
-    }
-    if let Some(flag) = inv.map_option
-        && !inv.has_id_map()
-    {
-        return Err(Failure::Usage(format!(
-            "--{flag} needs an id map (--map-root-user, --map-user or --map-group)"
-        )));
-    }
-    if let Some((sets, flag)) = inv.capabilities
-        && let Some(cap) = inv
-            .ambient_caps
-            .iter()
-            .find(|c| !sets.permitted.contains(**c) || !sets.inheritable.contains(**c))
-    {
-        return Err(Failure::Usage(format!(
-            "--ambient-caps {cap} must be in the permitted and inheritable sets of --{flag}"
-        )));
-    }
-    Ok(())
-}
-
 /// Runs the program and returns clonexec's exit status.
 fn run(inv: Invocation) -> Result<u8, Failure> {
     check(&inv)?;
@@ -721,7 +554,7 @@ fn main() -> ExitCode {
 mod tests {
     use std::ffi::OsStr;
 
-    use clonexec::{CapMask, Resource};
+    use clonexec::{CapMask, Capability, Command, IdMap, Resource, SeccompFlags};
 
     use super::*;
     use crate::caps::all_caps;
