@@ -64,27 +64,56 @@ pub fn cap_list(
     Ok(CapMask::from_bits(bits))
 }
 
-/// Parses `--caps P:I:E`.
-pub fn cap_sets(value: &str) -> Result<CapSet, Failure> {
+/// Parses `P:I:E` of `--flag`: the permitted, inheritable and effective
+/// sets, each a [`cap_list`] that starts from the empty set.
+pub fn cap_sets(value: &str, flag: &str) -> Result<CapSet, Failure> {
     let parts: Vec<&str> = value.split(':').collect();
     let [permitted, inheritable, effective] = parts[..] else {
         return Err(invalid(
             value,
-            "caps",
+            flag,
             "expected PERMITTED:INHERITABLE:EFFECTIVE",
         ));
     };
     let sets = CapSet {
-        permitted: cap_list(permitted, "caps", None)?,
-        inheritable: cap_list(inheritable, "caps", None)?,
-        effective: cap_list(effective, "caps", None)?,
+        permitted: cap_list(permitted, flag, None)?,
+        inheritable: cap_list(inheritable, flag, None)?,
+        effective: cap_list(effective, flag, None)?,
     };
     if let Some(cap) = sets.effective.iter().find(|c| !sets.permitted.contains(*c)) {
         return Err(invalid(
             value,
-            "caps",
+            flag,
             format!("effective {cap} is not in the permitted set"),
         ));
     }
     Ok(sets)
+}
+
+/// Parses the inheritable set of `--flag` (a [`cap_list`] of clonexec's
+/// own), with clonexec's permitted and effective sets unchanged: exec
+/// recomputes them anyway.
+pub fn inheritable_caps(value: &str, flag: &str) -> Result<CapSet, Failure> {
+    let inheritable = cap_list(value, flag, Some(&|| current_caps("CapInh", flag)))?;
+    Ok(CapSet {
+        permitted: current_caps("CapPrm", flag)?,
+        inheritable,
+        effective: current_caps("CapEff", flag)?,
+    })
+}
+
+/// Parses the bounding set of `--flag`: a [`cap_list`] of clonexec's own.
+pub fn bounding_set(value: &str, flag: &str) -> Result<CapMask, Failure> {
+    cap_list(value, flag, Some(&|| current_caps("CapBnd", flag)))
+}
+
+/// Parses a list of ambient capabilities of `--flag`, each optionally after
+/// `+` as `setpriv` writes it.
+pub fn ambient_caps(value: &str, flag: &str) -> Result<Vec<Capability>, Failure> {
+    value
+        .split(',')
+        .map(|s| s.strip_prefix('+').unwrap_or(s))
+        .filter(|s| !s.is_empty())
+        .map(|cap| item(cap, flag))
+        .collect()
 }

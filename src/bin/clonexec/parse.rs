@@ -2,14 +2,15 @@
 
 use std::ffi::OsString;
 
-use clonexec::{CapSet, Mount, Namespaces, Propagation, SecureBits, SigSet, Signal, SockFilter};
+use clonexec::{Mount, Namespaces, Propagation, SecureBits, SigSet, Signal};
 use lexopt::prelude::*;
 
-use crate::caps::{cap_list, cap_sets, current_caps};
+use crate::caps::{ambient_caps, bounding_set, cap_sets, inheritable_caps};
 use crate::invocation::{Invocation, set_capabilities};
 use crate::values::{
-    bind_mount, dup_inherited_fd, flag_names, hex_or_decimal, id, id_map, invalid, item, key_value,
-    list, namespace_list, non_negative, open_for, rlimit, split_at, text,
+    bind_mount, choice, fd_mapping, flag_names, group_list, hex_or_decimal, id, id_map, item,
+    key_value, list, namespace_list, namespace_path, non_negative, oom_score_adj, open_for, rlimit,
+    seccomp_filter, text,
 };
 use crate::{Failure, Parsed};
 
@@ -80,55 +81,23 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
                 inv.set(move |c| c.gid(gid));
             }
             Long("groups") => {
-                let value = text(p.value()?, "groups")?;
-                let groups = value
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        id(
-                            s,
-                            "groups",
-                            "gid",
-                            "which is no group (setgroups refuses it)",
-                        )
-                    })
-                    .collect::<Result<_, _>>()?;
-                inv.groups = Some(groups);
+                inv.groups = Some(group_list(&text(p.value()?, "groups")?, "groups")?)
             }
             Long("keep-groups") => inv.keep_groups = true,
             Long("ambient-caps") => {
-                let value = text(p.value()?, "ambient-caps")?;
-                // setpriv writes `+cap`; accept it.
-                let caps = value.split(',').map(|s| s.strip_prefix('+').unwrap_or(s));
-                for cap in caps.filter(|s| !s.is_empty()) {
-                    inv.ambient_caps.push(item(cap, "ambient-caps")?);
-                }
+                let caps = ambient_caps(&text(p.value()?, "ambient-caps")?, "ambient-caps")?;
+                inv.ambient_caps.extend(caps);
             }
             Long("caps") => {
-                let sets = cap_sets(&text(p.value()?, "caps")?)?;
+                let sets = cap_sets(&text(p.value()?, "caps")?, "caps")?;
                 set_capabilities(&mut inv, sets, "caps")?;
             }
             Long("inh-caps") => {
-                let value = text(p.value()?, "inh-caps")?;
-                let inheritable = cap_list(
-                    &value,
-                    "inh-caps",
-                    Some(&|| current_caps("CapInh", "inh-caps")),
-                )?;
-                let sets = CapSet {
-                    permitted: current_caps("CapPrm", "inh-caps")?,
-                    inheritable,
-                    effective: current_caps("CapEff", "inh-caps")?,
-                };
+                let sets = inheritable_caps(&text(p.value()?, "inh-caps")?, "inh-caps")?;
                 set_capabilities(&mut inv, sets, "inh-caps")?;
             }
             Long("bounding-set") => {
-                let value = text(p.value()?, "bounding-set")?;
-                let keep = cap_list(
-                    &value,
-                    "bounding-set",
-                    Some(&|| current_caps("CapBnd", "bounding-set")),
-                )?;
+                let keep = bounding_set(&text(p.value()?, "bounding-set")?, "bounding-set")?;
                 inv.set(move |c| c.bounding_set(keep.iter()));
             }
             Long("securebits") => {
@@ -141,28 +110,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
 
             // Limits
             Long("rlimit") => {
-                let (resource, soft, hard) = rlimit(&text(p.value()?, "rlimit")?)?;
+                let (resource, soft, hard) = rlimit(&text(p.value()?, "rlimit")?, "rlimit")?;
                 inv.set(move |c| c.rlimit(resource, soft, hard));
             }
             Long("oom-score-adj") => {
-                let value = text(p.value()?, "oom-score-adj")?;
-                let adj: i32 = item(&value, "oom-score-adj")?;
-                if !(-1000..=1000).contains(&adj) {
-                    return Err(invalid(&value, "oom-score-adj", "not in -1000..=1000"));
-                }
+                let adj = oom_score_adj(&text(p.value()?, "oom-score-adj")?, "oom-score-adj")?;
                 inv.set(move |c| c.oom_score_adj(adj));
             }
             Long("seccomp") => {
-                let path = p.value()?;
-                let bytes = std::fs::read(&path).map_err(|e| {
-                    Failure::Setup(format!("--seccomp: reading {path:?} failed: {e}"))
-                })?;
-                let filter = SockFilter::from_bytes(&bytes).ok_or_else(|| {
-                    Failure::Setup(format!(
-                        "--seccomp: {path:?} has {} bytes, not a whole number of 8-byte BPF instructions",
-                        bytes.len()
-                    ))
-                })?;
+                let filter = seccomp_filter(&p.value()?, "seccomp")?;
                 inv.seccomp = true;
                 inv.set(move |c| c.seccomp_filter(filter));
             }
@@ -186,12 +142,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
                 inv.gid_map.push(map);
             }
             Long("setgroups") => {
-                let value = text(p.value()?, "setgroups")?;
-                let allow = match value.as_str() {
-                    "allow" => true,
-                    "deny" => false,
-                    _ => return Err(invalid(&value, "setgroups", "expected allow or deny")),
-                };
+                let choices = [("allow", true), ("deny", false)];
+                let allow = choice(&text(p.value()?, "setgroups")?, "setgroups", &choices)?;
                 inv.map_option = Some("setgroups");
                 inv.set(move |c| c.allow_setgroups(allow));
             }
@@ -200,14 +152,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
                 inv.set(|c| c.id_map_helpers(true));
             }
             Long("join") => {
-                let (kinds, path) = split_at(&p.value()?, b':', "join", "NS:PATH")?;
-                let kinds = text(kinds, "join")?;
-                let kind = namespace_list(&kinds, "join")?;
-                if kind.iter().count() != 1 {
-                    // An fd of /proc/PID/ns/ is one namespace.
-                    return Err(invalid(&kinds, "join", "expected one namespace"));
-                }
-                let fd = open_for(&path, false, "join")?;
+                let (kind, fd) = namespace_path(&p.value()?, "join")?;
                 *inv.joined.get_or_insert(Namespaces::empty()) |= kind;
                 inv.set(move |c| c.join_namespace(fd, kind));
             }
@@ -231,20 +176,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
 
             // Mounts
             Long("propagation") => {
-                let value = text(p.value()?, "propagation")?;
-                let propagation = match value.as_str() {
-                    "private" => Propagation::Private,
-                    "slave" => Propagation::Slave,
-                    "shared" => Propagation::Shared,
-                    "unchanged" => Propagation::Unchanged,
-                    _ => {
-                        return Err(invalid(
-                            &value,
-                            "propagation",
-                            "expected private, slave, shared or unchanged",
-                        ));
-                    }
-                };
+                let choices = [
+                    ("private", Propagation::Private),
+                    ("slave", Propagation::Slave),
+                    ("shared", Propagation::Shared),
+                    ("unchanged", Propagation::Unchanged),
+                ];
+                let propagation =
+                    choice(&text(p.value()?, "propagation")?, "propagation", &choices)?;
                 inv.set(move |c| c.mount_propagation(propagation));
             }
             Long("mount-proc") => {
@@ -255,7 +194,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
                 inv.set(move |c| c.mount(Mount::proc(dir)));
             }
             Long("bind") => {
-                let mount = bind_mount(&p.value()?)?;
+                let mount = bind_mount(&p.value()?, "bind")?;
                 inv.implies_mount = true;
                 inv.set(move |c| c.mount(mount));
             }
@@ -289,12 +228,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
                 inv.set(move |c| c.current_dir(dir));
             }
             Long("fd") => {
-                let spec = text(p.value()?, "fd")?;
-                let (child, parent) = spec
-                    .split_once('=')
-                    .ok_or_else(|| invalid(&spec, "fd", "expected CHILD=PARENT"))?;
-                let child = non_negative(child, "fd")?;
-                let fd = dup_inherited_fd(non_negative(parent, "fd")?, &spec)?;
+                let (child, fd) = fd_mapping(&text(p.value()?, "fd")?, "fd")?;
                 inv.set(move |c| c.fd(child, fd));
             }
             Long("close-fds") => inv.set(|c| c.close_other_fds(true)),

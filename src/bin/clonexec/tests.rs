@@ -117,13 +117,16 @@ fn namespace_flags_imply_what_they_need() {
 
 #[test]
 fn value_parsers() {
-    assert_eq!(rlimit("nofile=64").unwrap(), (Resource::NOFILE, 64, 64));
     assert_eq!(
-        rlimit("RLIMIT_CORE=0:unlimited").unwrap(),
+        rlimit("nofile=64", "rlimit").unwrap(),
+        (Resource::NOFILE, 64, 64)
+    );
+    assert_eq!(
+        rlimit("RLIMIT_CORE=0:unlimited", "rlimit").unwrap(),
         (Resource::CORE, 0, u64::MAX)
     );
     assert_eq!(
-        rlimit("as=infinity").unwrap(),
+        rlimit("as=infinity", "rlimit").unwrap(),
         (Resource::AS, u64::MAX, u64::MAX)
     );
     assert_eq!(hex_or_decimal("0x0040000", "personality").unwrap(), 0x40000);
@@ -141,9 +144,9 @@ fn value_parsers() {
     let flags: SeccompFlags = flag_names("log,tsync", "seccomp-flags", "").unwrap();
     assert_eq!(flags, SeccompFlags::LOG | SeccompFlags::TSYNC);
 
-    let bind = bind_mount(OsStr::new("/usr:/mnt/usr:ro")).unwrap();
+    let bind = bind_mount(OsStr::new("/usr:/mnt/usr:ro"), "bind").unwrap();
     assert_eq!(bind, Mount::bind("/usr", "/mnt/usr").read_only());
-    let bind = bind_mount(OsStr::new("/a:/b:c")).unwrap();
+    let bind = bind_mount(OsStr::new("/a:/b:c"), "bind").unwrap();
     assert_eq!(bind, Mount::bind("/a", "/b:c"));
 }
 
@@ -172,14 +175,14 @@ fn capability_lists() {
         caps(&[Capability::NET_RAW])
     );
 
-    let sets = cap_sets("net_raw,chown:chown:net_raw").unwrap();
+    let sets = cap_sets("net_raw,chown:chown:net_raw", "caps").unwrap();
     assert_eq!(
         sets.permitted,
         caps(&[Capability::NET_RAW, Capability::CHOWN])
     );
     assert_eq!(sets.inheritable, caps(&[Capability::CHOWN]));
     assert_eq!(sets.effective, caps(&[Capability::NET_RAW]));
-    assert_eq!(cap_sets("::").unwrap(), CapSet::default());
+    assert_eq!(cap_sets("::", "caps").unwrap(), CapSet::default());
 }
 
 #[test]

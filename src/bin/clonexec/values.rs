@@ -8,7 +8,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::str::FromStr;
 
-use clonexec::{IdMap, Mount, Namespaces, Resource};
+use clonexec::{IdMap, Mount, Namespaces, Resource, SockFilter};
 
 use crate::Failure;
 
@@ -52,6 +52,15 @@ pub fn id(value: &str, flag: &str, kind: &str, why: &str) -> Result<u32, Failure
     Ok(id)
 }
 
+/// Parses a list of supplementary group ids (empty text is no group).
+pub fn group_list(value: &str, flag: &str) -> Result<Vec<u32>, Failure> {
+    value
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| id(s, flag, "gid", "which is no group (setgroups refuses it)"))
+        .collect()
+}
+
 /// Parses a comma-separated list (empty text is an empty list).
 pub fn list<T: FromStr>(value: &str, flag: &str) -> Result<Vec<T>, Failure>
 where
@@ -62,6 +71,23 @@ where
         .filter(|s| !s.is_empty())
         .map(|s| item(s, flag))
         .collect()
+}
+
+/// Parses one of `choices`, given by its exact name.
+pub fn choice<T: Copy>(value: &str, flag: &str, choices: &[(&str, T)]) -> Result<T, Failure> {
+    if let Some(&(_, chosen)) = choices.iter().find(|(name, _)| *name == value) {
+        return Ok(chosen);
+    }
+    let mut expected = String::from("expected ");
+    for (i, (name, _)) in choices.iter().enumerate() {
+        if i + 1 == choices.len() && i > 0 {
+            expected.push_str(" or ");
+        } else if i > 0 {
+            expected.push_str(", ");
+        }
+        expected.push_str(name);
+    }
+    Err(invalid(value, flag, expected))
 }
 
 /// Splits `value` at the first `sep`; both sides must not be empty.
@@ -97,9 +123,20 @@ pub fn key_value(value: OsString, flag: &str, what: &str) -> Result<(OsString, O
     }
 }
 
-/// A close-on-exec duplicate of clonexec's fd `parent` (for `--fd
+/// Parses `CHILD=PARENT` of `--flag`: the program's fd number CHILD and a
+/// duplicate of clonexec's fd PARENT.
+pub fn fd_mapping(spec: &str, flag: &str) -> Result<(i32, OwnedFd), Failure> {
+    let (child, parent) = spec
+        .split_once('=')
+        .ok_or_else(|| invalid(spec, flag, "expected CHILD=PARENT"))?;
+    let child = non_negative(child, flag)?;
+    let fd = dup_inherited_fd(non_negative(parent, flag)?, spec, flag)?;
+    Ok((child, fd))
+}
+
+/// A close-on-exec duplicate of clonexec's fd `parent` (for `--flag
 /// CHILD=PARENT`, written `spec`), which must be open.
-pub fn dup_inherited_fd(parent: i32, spec: &str) -> Result<OwnedFd, Failure> {
+fn dup_inherited_fd(parent: i32, spec: &str, flag: &str) -> Result<OwnedFd, Failure> {
     // SAFETY: this borrow lives only for the two calls below, during which
     // nothing in clonexec closes fds (it is single-threaded and owns no fds
     // yet). If `parent` is not open, `fcntl(F_GETFD)` fails with `EBADF` and
@@ -107,12 +144,14 @@ pub fn dup_inherited_fd(parent: i32, spec: &str) -> Result<OwnedFd, Failure> {
     let borrowed = unsafe { BorrowedFd::borrow_raw(parent) };
     if rustix::io::fcntl_getfd(borrowed).is_err() {
         return Err(Failure::Setup(format!(
-            "--fd {spec}: fd {parent} is not open in clonexec"
+            "--{flag} {spec}: fd {parent} is not open in clonexec"
         )));
     }
-    borrowed
-        .try_clone_to_owned()
-        .map_err(|e| Failure::Setup(format!("--fd {spec}: duplicating fd {parent} failed: {e}")))
+    borrowed.try_clone_to_owned().map_err(|e| {
+        Failure::Setup(format!(
+            "--{flag} {spec}: duplicating fd {parent} failed: {e}"
+        ))
+    })
 }
 
 /// Opens `path` read-only and close-on-exec (`O_DIRECTORY` too when `dir`)
@@ -127,6 +166,19 @@ pub fn open_for(path: &OsStr, dir: bool, flag: &str) -> Result<OwnedFd, Failure>
         Failure::Setup(format!(
             "--{flag}: opening {path:?} failed: {}",
             std::io::Error::from(e)
+        ))
+    })
+}
+
+/// Reads the seccomp filter in the file at `path`, of `--flag`: raw classic
+/// BPF, 8 bytes per instruction.
+pub fn seccomp_filter(path: &OsStr, flag: &str) -> Result<Vec<SockFilter>, Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::Setup(format!("--{flag}: reading {path:?} failed: {e}")))?;
+    SockFilter::from_bytes(&bytes).ok_or_else(|| {
+        Failure::Setup(format!(
+            "--{flag}: {path:?} has {} bytes, not a whole number of 8-byte BPF instructions",
+            bytes.len()
         ))
     })
 }
@@ -178,6 +230,19 @@ pub fn namespace_list(value: &str, flag: &str) -> Result<Namespaces, Failure> {
     Ok(namespaces)
 }
 
+/// Parses `NS:PATH` of `--flag`: one namespace kind, and the namespace at
+/// PATH opened.
+pub fn namespace_path(value: &OsStr, flag: &str) -> Result<(Namespaces, OwnedFd), Failure> {
+    let (kinds, path) = split_at(value, b':', flag, "NS:PATH")?;
+    let kinds = text(kinds, flag)?;
+    let kind = namespace_list(&kinds, flag)?;
+    if kind.iter().count() != 1 {
+        // An fd of /proc/PID/ns/ is one namespace.
+        return Err(invalid(&kinds, flag, "expected one namespace"));
+    }
+    Ok((kind, open_for(&path, false, flag)?))
+}
+
 /// Parses an id map line `IN:OUT:COUNT` of `--flag`, mapping `kind` ids.
 pub fn id_map(value: &str, flag: &str, kind: &str) -> Result<IdMap, Failure> {
     let parts: Vec<&str> = value.split(':').collect();
@@ -207,36 +272,45 @@ pub fn id_map(value: &str, flag: &str, kind: &str) -> Result<IdMap, Failure> {
     Ok(map)
 }
 
-/// Parses a limit of `--rlimit`: a number, or `unlimited`/`infinity`.
-pub fn limit(value: &str) -> Result<u64, Failure> {
+/// Parses a resource limit of `--flag`: a number, or `unlimited`/`infinity`.
+fn limit(value: &str, flag: &str) -> Result<u64, Failure> {
     if value.eq_ignore_ascii_case("unlimited") || value.eq_ignore_ascii_case("infinity") {
         Ok(Resource::INFINITY)
     } else {
-        item(value, "rlimit")
+        item(value, flag)
     }
 }
 
-/// Parses `--rlimit NAME=SOFT[:HARD]`.
-pub fn rlimit(value: &str) -> Result<(Resource, u64, u64), Failure> {
+/// Parses `NAME=SOFT[:HARD]` of `--flag`.
+pub fn rlimit(value: &str, flag: &str) -> Result<(Resource, u64, u64), Failure> {
     let Some((name, limits)) = value.split_once('=') else {
-        return Err(invalid(value, "rlimit", "expected NAME=SOFT[:HARD]"));
+        return Err(invalid(value, flag, "expected NAME=SOFT[:HARD]"));
     };
-    let resource: Resource = item(name, "rlimit")?;
+    let resource: Resource = item(name, flag)?;
     let (soft, hard) = match limits.split_once(':') {
-        Some((soft, hard)) => (limit(soft)?, limit(hard)?),
+        Some((soft, hard)) => (limit(soft, flag)?, limit(hard, flag)?),
         None => {
-            let both = limit(limits)?;
+            let both = limit(limits, flag)?;
             (both, both)
         }
     };
     if soft > hard {
         return Err(invalid(
             value,
-            "rlimit",
+            flag,
             "the soft limit is above the hard limit",
         ));
     }
     Ok((resource, soft, hard))
+}
+
+/// Parses an OOM score adjustment: -1000 (never killed) to 1000.
+pub fn oom_score_adj(value: &str, flag: &str) -> Result<i32, Failure> {
+    let adj: i32 = item(value, flag)?;
+    if !(-1000..=1000).contains(&adj) {
+        return Err(invalid(value, flag, "not in -1000..=1000"));
+    }
+    Ok(adj)
 }
 
 /// Parses a `u32` in decimal or, after `0x`, hex.
@@ -250,14 +324,14 @@ pub fn hex_or_decimal(value: &str, flag: &str) -> Result<u32, Failure> {
     }
 }
 
-/// Parses `--bind SRC:DST[:ro]` (SRC cannot contain `:`).
-pub fn bind_mount(value: &OsStr) -> Result<Mount, Failure> {
+/// Parses `SRC:DST[:ro]` of `--flag` (SRC cannot contain `:`).
+pub fn bind_mount(value: &OsStr, flag: &str) -> Result<Mount, Failure> {
     let bytes = value.as_bytes();
     let (paths, read_only) = match bytes.strip_suffix(b":ro") {
         Some(paths) => (paths, true),
         None => (bytes.strip_suffix(b":rw").unwrap_or(bytes), false),
     };
-    let (source, target) = split_at(OsStr::from_bytes(paths), b':', "bind", "SRC:DST[:ro]")?;
+    let (source, target) = split_at(OsStr::from_bytes(paths), b':', flag, "SRC:DST[:ro]")?;
     let mount = Mount::bind(source, target);
     Ok(if read_only { mount.read_only() } else { mount })
 }
