@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use clonexec::{CapSet, Capability, Command, IdMap, Namespaces, SeccompFlags, SigSet};
 
 use crate::Failure;
+use crate::flags::{CredentialFlag, Flag, LimitFlag, NamespaceFlag, ProcessFlag};
 
 /// A deferred change to the [`Command`], which only exists once PROGRAM is
 /// known (after the options).
@@ -25,7 +26,7 @@ pub struct Invocation {
     /// Collected over every `--ambient-caps`.
     pub ambient_caps: Vec<Capability>,
     /// From `--caps` or `--inh-caps`, with the flag that set them.
-    pub capabilities: Option<(CapSet, &'static str)>,
+    pub capabilities: Option<(CapSet, Flag)>,
     pub seccomp: bool,
     pub seccomp_flags: Option<SeccompFlags>,
     pub ctty: bool,
@@ -43,7 +44,7 @@ pub struct Invocation {
     pub uid_map: Vec<IdMap>,
     pub gid_map: Vec<IdMap>,
     /// `--setgroups` or `--map-helpers`, for the check that maps exist.
-    pub map_option: Option<&'static str>,
+    pub map_option: Option<Flag>,
     pub print_pid: bool,
 }
 
@@ -128,16 +129,12 @@ impl Invocation {
 
 /// Records the capability sets of `--caps` or `--inh-caps` (`flag`); the two
 /// are exclusive.
-pub fn set_capabilities(
-    inv: &mut Invocation,
-    sets: CapSet,
-    flag: &'static str,
-) -> Result<(), Failure> {
+pub fn set_capabilities(inv: &mut Invocation, sets: CapSet, flag: Flag) -> Result<(), Failure> {
     if let Some((_, other)) = inv.capabilities
         && other != flag
     {
         return Err(Failure::Usage(format!(
-            "--{other} and --{flag} contradict each other"
+            "{other} and {flag} contradict each other"
         )));
     }
     inv.capabilities = Some((sets, flag));
@@ -147,23 +144,34 @@ pub fn set_capabilities(
 /// Checks what the library would refuse in its own terms, to name the flags.
 pub fn check(inv: &Invocation) -> Result<(), Failure> {
     let contradiction =
-        |a: &str, b: &str| Failure::Usage(format!("--{a} and --{b} contradict each other"));
+        |a: Flag, b: Flag| Failure::Usage(format!("{a} and {b} contradict each other"));
     if inv.keep_groups && inv.groups.is_some() {
-        return Err(contradiction("groups", "keep-groups"));
+        return Err(contradiction(
+            Flag::Credentials(CredentialFlag::Groups),
+            Flag::Credentials(CredentialFlag::KeepGroups),
+        ));
     }
     if inv.ctty && inv.no_ctty {
-        return Err(contradiction("ctty", "no-ctty"));
+        return Err(contradiction(
+            Flag::Process(ProcessFlag::Ctty),
+            Flag::Process(ProcessFlag::NoCtty),
+        ));
     }
     if inv.seccomp_flags.is_some() && !inv.seccomp {
-        return Err(Failure::Usage(String::from(
-            "--seccomp-flags needs --seccomp",
+        return Err(Failure::Usage(format!(
+            "{} needs {}",
+            Flag::Limits(LimitFlag::SeccompFlags),
+            Flag::Limits(LimitFlag::Seccomp)
         )));
     }
     if let Some(flag) = inv.map_option
         && !inv.has_id_map()
     {
         return Err(Failure::Usage(format!(
-            "--{flag} needs an id map (--map-root-user, --map-user or --map-group)"
+            "{flag} needs an id map ({}, {} or {})",
+            Flag::Namespaces(NamespaceFlag::MapRootUser),
+            Flag::Namespaces(NamespaceFlag::MapUser),
+            Flag::Namespaces(NamespaceFlag::MapGroup)
         )));
     }
     if let Some((sets, flag)) = inv.capabilities
@@ -173,7 +181,8 @@ pub fn check(inv: &Invocation) -> Result<(), Failure> {
             .find(|c| !sets.permitted.contains(**c) || !sets.inheritable.contains(**c))
     {
         return Err(Failure::Usage(format!(
-            "--ambient-caps {cap} must be in the permitted and inheritable sets of --{flag}"
+            "{} {cap} must be in the permitted and inheritable sets of {flag}",
+            Flag::Credentials(CredentialFlag::AmbientCaps)
         )));
     }
     Ok(())

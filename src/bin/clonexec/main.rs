@@ -91,8 +91,11 @@
 //!
 //! # Adding a flag
 //!
-//! Add a row to [`flags::FLAGS`] (which the help text is generated from) and one arm
-//! to the `match` in [`parse`]; the unit tests check that the two agree.
+//! Add a variant to the group's enum in [`flags`], and a row to
+//! [`flags::FLAGS`]: the only place the flag's name is written, and what the
+//! help text is generated from. Then the compiler asks for an arm in the
+//! group's `match` in [`parse`](mod@parse), and a message naming the flag
+//! displays its variant.
 
 use std::io::Write;
 use std::process::ExitCode;

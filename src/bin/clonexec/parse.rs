@@ -1,4 +1,6 @@
-//! Turning clonexec's command line into an [`Invocation`].
+//! Turning clonexec's command line into an [`Invocation`]. Each option is
+//! looked up in the flag table and dispatched on its [`Flag`], one function
+//! per help group; none of them spells a flag's name.
 
 use std::ffi::OsString;
 
@@ -6,6 +8,10 @@ use clonexec::{Mount, Namespaces, Propagation, SecureBits, SigSet, Signal};
 use lexopt::prelude::*;
 
 use crate::caps::{ambient_caps, bounding_set, cap_sets, inheritable_caps};
+use crate::flags::{
+    CredentialFlag, EnvFlag, FileFlag, Flag, LimitFlag, MountFlag, NamespaceFlag, OutputFlag,
+    ProcessFlag, Spec,
+};
 use crate::invocation::{Invocation, set_capabilities};
 use crate::values::{
     bind_mount, choice, fd_mapping, flag_names, group_list, hex_or_decimal, id, id_map, item,
@@ -16,242 +22,303 @@ use crate::{Failure, Parsed};
 
 /// Parses the command line (without the program name).
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
-    let mut p = lexopt::Parser::from_args(args);
+    let mut parser = lexopt::Parser::from_args(args);
     let mut inv = Invocation::default();
-    while let Some(arg) = p.next()? {
-        match arg {
+    while let Some(arg) = parser.next()? {
+        let spec = match arg {
             Value(program) => {
                 inv.program = program;
-                inv.args = p.raw_args()?.collect();
+                inv.args = parser.raw_args()?.collect();
                 return Ok(Parsed::Run(Box::new(inv)));
             }
-
-            // Process
-            Long("setsid") => inv.set(|c| c.setsid(true)),
-            Long("setsid-if-tty") => inv.set(|c| c.setsid_if_tty(true)),
-            Long("pgid") => {
-                let pgid = non_negative(&text(p.value()?, "pgid")?, "pgid")?;
-                inv.set(move |c| c.process_group(pgid));
+            Long(name) => Spec::by_long(name)
+                .ok_or_else(|| Failure::Usage(format!("unknown option '--{name}'")))?,
+            Short(c) => {
+                Spec::by_short(c).ok_or_else(|| Failure::Usage(format!("unknown option '-{c}'")))?
             }
-            Long("ctty") => {
-                let fd = non_negative(&text(p.value()?, "ctty")?, "ctty")?;
-                inv.ctty = true;
-                inv.set(move |c| c.setsid(true).controlling_tty(fd));
-            }
-            Long("no-ctty") => {
-                inv.no_ctty = true;
-                inv.set(|c| c.no_controlling_tty(true));
-            }
-            Long("pdeathsig") => {
-                let sig: Signal = item(&text(p.value()?, "pdeathsig")?, "pdeathsig")?;
-                inv.set(move |c| c.pdeathsig(sig));
-            }
-            Long("signal-mask") => {
-                let signals: Vec<Signal> = list(&text(p.value()?, "signal-mask")?, "signal-mask")?;
-                let mask: SigSet = signals.into_iter().collect();
-                inv.set(move |c| c.signal_mask(mask));
-            }
-            Long("reset-signals") => inv.set(|c| c.reset_ignored_signals(true)),
-            Long("personality") => {
-                let persona = hex_or_decimal(&text(p.value()?, "personality")?, "personality")?;
-                inv.set(move |c| c.personality(persona));
-            }
-            Long("arg0") => {
-                let name = p.value()?;
-                inv.set(move |c| c.arg0(name));
-            }
-
-            // Credentials
-            Long("uid") => {
-                let uid = id(
-                    &text(p.value()?, "uid")?,
-                    "uid",
-                    "uid",
-                    "which setresuid takes as \"unchanged\"",
-                )?;
-                inv.set(move |c| c.uid(uid));
-            }
-            Long("gid") => {
-                let gid = id(
-                    &text(p.value()?, "gid")?,
-                    "gid",
-                    "gid",
-                    "which setresgid takes as \"unchanged\"",
-                )?;
-                inv.set(move |c| c.gid(gid));
-            }
-            Long("groups") => {
-                inv.groups = Some(group_list(&text(p.value()?, "groups")?, "groups")?)
-            }
-            Long("keep-groups") => inv.keep_groups = true,
-            Long("ambient-caps") => {
-                let caps = ambient_caps(&text(p.value()?, "ambient-caps")?, "ambient-caps")?;
-                inv.ambient_caps.extend(caps);
-            }
-            Long("caps") => {
-                let sets = cap_sets(&text(p.value()?, "caps")?, "caps")?;
-                set_capabilities(&mut inv, sets, "caps")?;
-            }
-            Long("inh-caps") => {
-                let sets = inheritable_caps(&text(p.value()?, "inh-caps")?, "inh-caps")?;
-                set_capabilities(&mut inv, sets, "inh-caps")?;
-            }
-            Long("bounding-set") => {
-                let keep = bounding_set(&text(p.value()?, "bounding-set")?, "bounding-set")?;
-                inv.set(move |c| c.bounding_set(keep.iter()));
-            }
-            Long("securebits") => {
-                let bits: SecureBits =
-                    flag_names(&text(p.value()?, "securebits")?, "securebits", "secbit_")?;
-                inv.set(move |c| c.securebits(bits));
-            }
-            Long("no-new-privs") => inv.set(|c| c.no_new_privs(true)),
-            Long("new-session-keyring") => inv.set(|c| c.new_session_keyring(true)),
-
-            // Limits
-            Long("rlimit") => {
-                let (resource, soft, hard) = rlimit(&text(p.value()?, "rlimit")?, "rlimit")?;
-                inv.set(move |c| c.rlimit(resource, soft, hard));
-            }
-            Long("oom-score-adj") => {
-                let adj = oom_score_adj(&text(p.value()?, "oom-score-adj")?, "oom-score-adj")?;
-                inv.set(move |c| c.oom_score_adj(adj));
-            }
-            Long("seccomp") => {
-                let filter = seccomp_filter(&p.value()?, "seccomp")?;
-                inv.seccomp = true;
-                inv.set(move |c| c.seccomp_filter(filter));
-            }
-            Long("seccomp-flags") => {
-                let value = text(p.value()?, "seccomp-flags")?;
-                inv.seccomp_flags = Some(flag_names(&value, "seccomp-flags", "")?);
-            }
-
-            // Namespaces
-            Long("unshare") => {
-                let kinds = namespace_list(&text(p.value()?, "unshare")?, "unshare")?;
-                *inv.unshare.get_or_insert(Namespaces::empty()) |= kinds;
-            }
-            Long("map-root-user") => inv.map_root_user = true,
-            Long("map-user") => {
-                let map = id_map(&text(p.value()?, "map-user")?, "map-user", "uid")?;
-                inv.uid_map.push(map);
-            }
-            Long("map-group") => {
-                let map = id_map(&text(p.value()?, "map-group")?, "map-group", "gid")?;
-                inv.gid_map.push(map);
-            }
-            Long("setgroups") => {
-                let choices = [("allow", true), ("deny", false)];
-                let allow = choice(&text(p.value()?, "setgroups")?, "setgroups", &choices)?;
-                inv.map_option = Some("setgroups");
-                inv.set(move |c| c.allow_setgroups(allow));
-            }
-            Long("map-helpers") => {
-                inv.map_option = Some("map-helpers");
-                inv.set(|c| c.id_map_helpers(true));
-            }
-            Long("join") => {
-                let (kind, fd) = namespace_path(&p.value()?, "join")?;
-                *inv.joined.get_or_insert(Namespaces::empty()) |= kind;
-                inv.set(move |c| c.join_namespace(fd, kind));
-            }
-            Long("cgroup") => {
-                let fd = open_for(&p.value()?, true, "cgroup")?;
-                inv.set(move |c| c.cgroup(fd));
-            }
-            Long("hostname") => {
-                let name = p.value()?;
-                inv.set(move |c| c.hostname(name));
-            }
-            Long("domainname") => {
-                let name = p.value()?;
-                inv.set(move |c| c.domainname(name));
-            }
-            Long("loopback-up") => inv.set(|c| c.loopback_up(true)),
-            Long("init") => {
-                inv.init = true;
-                inv.set(|c| c.pid1_init(true));
-            }
-
-            // Mounts
-            Long("propagation") => {
-                let choices = [
-                    ("private", Propagation::Private),
-                    ("slave", Propagation::Slave),
-                    ("shared", Propagation::Shared),
-                    ("unchanged", Propagation::Unchanged),
-                ];
-                let propagation =
-                    choice(&text(p.value()?, "propagation")?, "propagation", &choices)?;
-                inv.set(move |c| c.mount_propagation(propagation));
-            }
-            Long("mount-proc") => {
-                let dir = p
-                    .optional_value()
-                    .unwrap_or_else(|| OsString::from("/proc"));
-                inv.implies_mount = true;
-                inv.set(move |c| c.mount(Mount::proc(dir)));
-            }
-            Long("bind") => {
-                let mount = bind_mount(&p.value()?, "bind")?;
-                inv.implies_mount = true;
-                inv.set(move |c| c.mount(mount));
-            }
-            Long("tmpfs") => {
-                let dir = p.value()?;
-                inv.implies_mount = true;
-                inv.set(move |c| c.mount(Mount::tmpfs(dir)));
-            }
-            Long("devpts") => {
-                let dir = p.value()?;
-                inv.implies_mount = true;
-                inv.set(move |c| c.mount(Mount::devpts(dir)));
-            }
-            Long("chroot") => {
-                let dir = p.value()?;
-                inv.set(move |c| c.chroot(dir));
-            }
-            Long("pivot-root") => {
-                let dir = p.value()?;
-                inv.implies_mount = true;
-                inv.set(move |c| c.pivot_root(dir));
-            }
-            Long("lock-mounts") => {
-                inv.implies_mount = true;
-                inv.set(|c| c.lock_mounts(true));
-            }
-
-            // Files
-            Long("cd") => {
-                let dir = p.value()?;
-                inv.set(move |c| c.current_dir(dir));
-            }
-            Long("fd") => {
-                let (child, fd) = fd_mapping(&text(p.value()?, "fd")?, "fd")?;
-                inv.set(move |c| c.fd(child, fd));
-            }
-            Long("close-fds") => inv.set(|c| c.close_other_fds(true)),
-
-            // Environment
-            Long("env") => {
-                let (key, value) = key_value(p.value()?, "env", "K=V")?;
-                inv.set(move |c| c.env(key, value));
-            }
-            Long("env-clear") => inv.env_clear = true,
-            Long("env-remove") => {
-                let key = p.value()?;
-                inv.set(move |c| c.env_remove(key));
-            }
-
-            // Output
-            Long("print-pid") => inv.print_pid = true,
-            Short('h') | Long("help") => return Ok(Parsed::Help),
-            Short('V') | Long("version") => return Ok(Parsed::Version),
-
-            Long(name) => return Err(Failure::Usage(format!("unknown option '--{name}'"))),
-            Short(c) => return Err(Failure::Usage(format!("unknown option '-{c}'"))),
+        };
+        let mut arg = FlagArg {
+            spec,
+            parser: &mut parser,
+        };
+        match spec.flag {
+            Flag::Process(flag) => process(flag, &mut arg, &mut inv)?,
+            Flag::Credentials(flag) => credentials(flag, &mut arg, &mut inv)?,
+            Flag::Limits(flag) => limits(flag, &mut arg, &mut inv)?,
+            Flag::Namespaces(flag) => namespaces(flag, &mut arg, &mut inv)?,
+            Flag::Mounts(flag) => mounts(flag, &mut arg, &mut inv)?,
+            Flag::Files(flag) => files(flag, &mut arg, &mut inv)?,
+            Flag::Environment(flag) => environment(flag, &mut arg, &mut inv)?,
+            Flag::Output(OutputFlag::PrintPid) => inv.print_pid = true,
+            Flag::Output(OutputFlag::Help) => return Ok(Parsed::Help),
+            Flag::Output(OutputFlag::Version) => return Ok(Parsed::Version),
         }
     }
     Err(Failure::Usage(String::from("no program given")))
+}
+
+/// The flag being parsed: its row, whose name the messages about its value
+/// use, and the command line, where its value is.
+struct FlagArg<'a> {
+    spec: &'static Spec,
+    parser: &'a mut lexopt::Parser,
+}
+
+impl FlagArg<'_> {
+    /// The long name, without `--`.
+    fn name(&self) -> &'static str {
+        self.spec.long
+    }
+
+    fn flag(&self) -> Flag {
+        self.spec.flag
+    }
+
+    /// The value, as given (a path, a name passed on unchanged).
+    fn value(&mut self) -> Result<OsString, Failure> {
+        Ok(self.parser.value()?)
+    }
+
+    /// The value as UTF-8 text, for the value parsers.
+    fn text(&mut self) -> Result<String, Failure> {
+        text(self.value()?, self.name())
+    }
+
+    /// The value of a `--flag[=VALUE]`: only one attached with `=`.
+    fn optional_value(&mut self) -> Option<OsString> {
+        self.parser.optional_value()
+    }
+}
+
+fn process(flag: ProcessFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    let name = arg.name();
+    match flag {
+        ProcessFlag::Setsid => inv.set(|c| c.setsid(true)),
+        ProcessFlag::SetsidIfTty => inv.set(|c| c.setsid_if_tty(true)),
+        ProcessFlag::Pgid => {
+            let pgid = non_negative(&arg.text()?, name)?;
+            inv.set(move |c| c.process_group(pgid));
+        }
+        ProcessFlag::Ctty => {
+            let fd = non_negative(&arg.text()?, name)?;
+            inv.ctty = true;
+            inv.set(move |c| c.setsid(true).controlling_tty(fd));
+        }
+        ProcessFlag::NoCtty => {
+            inv.no_ctty = true;
+            inv.set(|c| c.no_controlling_tty(true));
+        }
+        ProcessFlag::Pdeathsig => {
+            let sig: Signal = item(&arg.text()?, name)?;
+            inv.set(move |c| c.pdeathsig(sig));
+        }
+        ProcessFlag::SignalMask => {
+            let signals: Vec<Signal> = list(&arg.text()?, name)?;
+            let mask: SigSet = signals.into_iter().collect();
+            inv.set(move |c| c.signal_mask(mask));
+        }
+        ProcessFlag::ResetSignals => inv.set(|c| c.reset_ignored_signals(true)),
+        ProcessFlag::Personality => {
+            let persona = hex_or_decimal(&arg.text()?, name)?;
+            inv.set(move |c| c.personality(persona));
+        }
+        ProcessFlag::Arg0 => {
+            let arg0 = arg.value()?;
+            inv.set(move |c| c.arg0(arg0));
+        }
+    }
+    Ok(())
+}
+
+fn credentials(
+    flag: CredentialFlag,
+    arg: &mut FlagArg,
+    inv: &mut Invocation,
+) -> Result<(), Failure> {
+    let name = arg.name();
+    match flag {
+        CredentialFlag::Uid => {
+            let why = "which setresuid takes as \"unchanged\"";
+            let uid = id(&arg.text()?, name, "uid", why)?;
+            inv.set(move |c| c.uid(uid));
+        }
+        CredentialFlag::Gid => {
+            let why = "which setresgid takes as \"unchanged\"";
+            let gid = id(&arg.text()?, name, "gid", why)?;
+            inv.set(move |c| c.gid(gid));
+        }
+        CredentialFlag::Groups => inv.groups = Some(group_list(&arg.text()?, name)?),
+        CredentialFlag::KeepGroups => inv.keep_groups = true,
+        CredentialFlag::AmbientCaps => {
+            let caps = ambient_caps(&arg.text()?, name)?;
+            inv.ambient_caps.extend(caps);
+        }
+        CredentialFlag::Caps => {
+            let sets = cap_sets(&arg.text()?, name)?;
+            set_capabilities(inv, sets, arg.flag())?;
+        }
+        CredentialFlag::InhCaps => {
+            let sets = inheritable_caps(&arg.text()?, name)?;
+            set_capabilities(inv, sets, arg.flag())?;
+        }
+        CredentialFlag::BoundingSet => {
+            let keep = bounding_set(&arg.text()?, name)?;
+            inv.set(move |c| c.bounding_set(keep.iter()));
+        }
+        CredentialFlag::Securebits => {
+            let bits: SecureBits = flag_names(&arg.text()?, name, "secbit_")?;
+            inv.set(move |c| c.securebits(bits));
+        }
+        CredentialFlag::NoNewPrivs => inv.set(|c| c.no_new_privs(true)),
+        CredentialFlag::NewSessionKeyring => inv.set(|c| c.new_session_keyring(true)),
+    }
+    Ok(())
+}
+
+fn limits(flag: LimitFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    let name = arg.name();
+    match flag {
+        LimitFlag::Rlimit => {
+            let (resource, soft, hard) = rlimit(&arg.text()?, name)?;
+            inv.set(move |c| c.rlimit(resource, soft, hard));
+        }
+        LimitFlag::OomScoreAdj => {
+            let adj = oom_score_adj(&arg.text()?, name)?;
+            inv.set(move |c| c.oom_score_adj(adj));
+        }
+        LimitFlag::Seccomp => {
+            let filter = seccomp_filter(&arg.value()?, name)?;
+            inv.seccomp = true;
+            inv.set(move |c| c.seccomp_filter(filter));
+        }
+        LimitFlag::SeccompFlags => inv.seccomp_flags = Some(flag_names(&arg.text()?, name, "")?),
+    }
+    Ok(())
+}
+
+fn namespaces(flag: NamespaceFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    let name = arg.name();
+    match flag {
+        NamespaceFlag::Unshare => {
+            let kinds = namespace_list(&arg.text()?, name)?;
+            *inv.unshare.get_or_insert(Namespaces::empty()) |= kinds;
+        }
+        NamespaceFlag::MapRootUser => inv.map_root_user = true,
+        NamespaceFlag::MapUser => inv.uid_map.push(id_map(&arg.text()?, name, "uid")?),
+        NamespaceFlag::MapGroup => inv.gid_map.push(id_map(&arg.text()?, name, "gid")?),
+        NamespaceFlag::Setgroups => {
+            let allow = choice(&arg.text()?, name, &[("allow", true), ("deny", false)])?;
+            inv.map_option = Some(arg.flag());
+            inv.set(move |c| c.allow_setgroups(allow));
+        }
+        NamespaceFlag::MapHelpers => {
+            inv.map_option = Some(arg.flag());
+            inv.set(|c| c.id_map_helpers(true));
+        }
+        NamespaceFlag::Join => {
+            let (kind, fd) = namespace_path(&arg.value()?, name)?;
+            *inv.joined.get_or_insert(Namespaces::empty()) |= kind;
+            inv.set(move |c| c.join_namespace(fd, kind));
+        }
+        NamespaceFlag::Cgroup => {
+            let fd = open_for(&arg.value()?, true, name)?;
+            inv.set(move |c| c.cgroup(fd));
+        }
+        NamespaceFlag::Hostname => {
+            let hostname = arg.value()?;
+            inv.set(move |c| c.hostname(hostname));
+        }
+        NamespaceFlag::Domainname => {
+            let domainname = arg.value()?;
+            inv.set(move |c| c.domainname(domainname));
+        }
+        NamespaceFlag::LoopbackUp => inv.set(|c| c.loopback_up(true)),
+        NamespaceFlag::Init => {
+            inv.init = true;
+            inv.set(|c| c.pid1_init(true));
+        }
+    }
+    Ok(())
+}
+
+fn mounts(flag: MountFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    let name = arg.name();
+    match flag {
+        MountFlag::Propagation => {
+            let choices = [
+                ("private", Propagation::Private),
+                ("slave", Propagation::Slave),
+                ("shared", Propagation::Shared),
+                ("unchanged", Propagation::Unchanged),
+            ];
+            let propagation = choice(&arg.text()?, name, &choices)?;
+            inv.set(move |c| c.mount_propagation(propagation));
+        }
+        MountFlag::MountProc => {
+            let dir = arg
+                .optional_value()
+                .unwrap_or_else(|| OsString::from("/proc"));
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::proc(dir)));
+        }
+        MountFlag::Bind => {
+            let mount = bind_mount(&arg.value()?, name)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::Tmpfs => {
+            let dir = arg.value()?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::tmpfs(dir)));
+        }
+        MountFlag::Devpts => {
+            let dir = arg.value()?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::devpts(dir)));
+        }
+        MountFlag::Chroot => {
+            let dir = arg.value()?;
+            inv.set(move |c| c.chroot(dir));
+        }
+        MountFlag::PivotRoot => {
+            let dir = arg.value()?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.pivot_root(dir));
+        }
+        MountFlag::LockMounts => {
+            inv.implies_mount = true;
+            inv.set(|c| c.lock_mounts(true));
+        }
+    }
+    Ok(())
+}
+
+fn files(flag: FileFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    match flag {
+        FileFlag::Cd => {
+            let dir = arg.value()?;
+            inv.set(move |c| c.current_dir(dir));
+        }
+        FileFlag::Fd => {
+            let (child, fd) = fd_mapping(&arg.text()?, arg.name())?;
+            inv.set(move |c| c.fd(child, fd));
+        }
+        FileFlag::CloseFds => inv.set(|c| c.close_other_fds(true)),
+    }
+    Ok(())
+}
+
+fn environment(flag: EnvFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    match flag {
+        EnvFlag::Env => {
+            let (key, value) = key_value(arg.value()?, arg.name(), "K=V")?;
+            inv.set(move |c| c.env(key, value));
+        }
+        EnvFlag::EnvClear => inv.env_clear = true,
+        EnvFlag::EnvRemove => {
+            let key = arg.value()?;
+            inv.set(move |c| c.env_remove(key));
+        }
+    }
+    Ok(())
 }
