@@ -3,7 +3,8 @@
 //! A flag's names are written only in its [`FLAGS`] row. The parser looks
 //! an argument up in the table and dispatches on the row's [`Flag`], and a
 //! message naming a flag displays its [`Flag`]. Renaming a flag changes
-//! its row, and only prose besides: help lines and docs that mention it.
+//! its row, and only prose besides: help lines and docs that mention it,
+//! which a unit test checks.
 
 use std::fmt;
 

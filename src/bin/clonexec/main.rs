@@ -95,7 +95,9 @@
 //! [`flags::FLAGS`]: the only place the flag's name is written, and what the
 //! help text is generated from. Then the compiler asks for an arm in the
 //! group's `match` in [`parse`](mod@parse), and a message naming the flag
-//! displays its variant.
+//! displays its variant. The unit tests check that the parser takes a value
+//! exactly for the rows that show one, and that the help text and these
+//! docs name only flags of the table.
 
 use std::io::Write;
 use std::process::ExitCode;

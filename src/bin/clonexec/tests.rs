@@ -9,7 +9,7 @@ use clonexec::{
 };
 
 use crate::caps::{all_caps, cap_list, cap_sets};
-use crate::flags::{FLAGS, help_text};
+use crate::flags::{FLAGS, Flag, OutputFlag, Spec, help_text};
 use crate::invocation::{Invocation, check};
 use crate::parse::parse;
 use crate::values::{bind_mount, flag_names, hex_or_decimal, id_map, namespace_list, rlimit};
@@ -51,10 +51,10 @@ fn sample(value: &str) -> &'static str {
 
 #[test]
 fn every_flag_in_the_table_is_parsed() {
-    for flag in FLAGS {
-        let mut args = vec![format!("--{}", flag.long)];
-        match flag.value {
-            Some(v) if v.starts_with("[=") => args[0] = format!("--{}={}", flag.long, sample(v)),
+    for spec in FLAGS {
+        let mut args = vec![format!("--{}", spec.long)];
+        match spec.value {
+            Some(v) if v.starts_with("[=") => args[0] = format!("--{}={}", spec.long, sample(v)),
             Some(v) => args.push(sample(v).to_owned()),
             None => {}
         }
@@ -62,22 +62,108 @@ fn every_flag_in_the_table_is_parsed() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         match parse_strs(&args) {
             Ok(_) => {}
-            Err(e) => panic!("--{} is in FLAGS but not parsed: {e:?}", flag.long),
+            Err(e) => panic!("--{} is in FLAGS but not parsed: {e:?}", spec.long),
         }
-        if let Some(short) = flag.short {
+        if let Some(short) = spec.short {
             let short = format!("-{short}");
             assert!(parse_strs(&[&short]).is_ok(), "{short} is not parsed");
         }
     }
 }
 
+/// The parser reads a flag's value only through the row it dispatched on,
+/// so what it asks for must be what the table shows.
+#[test]
+fn the_parser_reads_a_value_exactly_when_the_table_shows_one() {
+    for spec in FLAGS {
+        let flag = format!("--{}", spec.long);
+        let missing = parse_strs(&[&flag]);
+        let given = parse_strs(&[&format!("{flag}=x"), "true"]);
+        let usage = |result: Result<Parsed, Failure>| match result {
+            Err(Failure::Usage(msg)) => msg,
+            Err(other) => panic!("{flag}: {other:?}"),
+            Ok(_) => String::from("accepted"),
+        };
+        match spec.value {
+            Some(v) if !v.starts_with("[=") => assert_eq!(
+                usage(missing),
+                format!("missing argument for option '{flag}'")
+            ),
+            Some(_) => assert_eq!(usage(missing), "no program given"),
+            None if matches!(
+                spec.flag,
+                Flag::Output(OutputFlag::Help | OutputFlag::Version)
+            ) =>
+            {
+                assert!(missing.is_ok() && given.is_ok(), "{flag}");
+            }
+            None => {
+                assert_eq!(usage(missing), "no program given");
+                let unexpected = format!("unexpected argument for option '{flag}': \"x\"");
+                assert_eq!(usage(given), unexpected);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_flag_has_one_row_found_by_its_names() {
+    for (i, spec) in FLAGS.iter().enumerate() {
+        for other in &FLAGS[..i] {
+            assert_ne!(spec.long, other.long);
+            assert_ne!(spec.flag, other.flag, "--{}", spec.long);
+            assert!(spec.short.is_none() || spec.short != other.short);
+        }
+        assert!(std::ptr::eq(spec.flag.spec(), spec), "--{}", spec.long);
+        assert!(Spec::by_long(spec.long).is_some_and(|s| std::ptr::eq(s, spec)));
+        if let Some(short) = spec.short {
+            assert!(Spec::by_short(short).is_some_and(|s| std::ptr::eq(s, spec)));
+        }
+        assert_eq!(spec.flag.to_string(), format!("--{}", spec.long));
+    }
+    assert!(Spec::by_long("bogus").is_none() && Spec::by_short('x').is_none());
+}
+
 #[test]
 fn help_lists_every_flag() {
     let help = help_text();
-    for flag in FLAGS {
-        assert!(help.contains(&format!("--{}", flag.long)), "{}", flag.long);
+    for spec in FLAGS {
+        assert!(help.contains(&format!("--{}", spec.long)), "{}", spec.long);
     }
     assert!(help.contains("--mount-proc[=DIR]"), "{help}");
+}
+
+/// The headings come from the table's order: a group whose rows were split
+/// would get two.
+#[test]
+fn help_has_one_section_per_group() {
+    let help = help_text();
+    for spec in FLAGS {
+        let heading = format!("\n\n{}:\n", spec.flag.group());
+        assert_eq!(help.matches(&heading).count(), 1, "{heading:?}");
+    }
+}
+
+/// Prose names flags too (\"implies --unshare user\"); a renamed or removed
+/// flag must not linger there.
+#[test]
+fn help_and_docs_name_only_flags_in_the_table() {
+    let docs: String = include_str!("main.rs")
+        .lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for text in [help_text(), docs] {
+        for (at, _) in text.match_indices("--") {
+            let name: String = text[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+                assert!(Spec::by_long(&name).is_some(), "--{name} is not a flag");
+            }
+        }
+    }
 }
 
 #[test]
