@@ -89,6 +89,15 @@
 //! given. With `--init`, the init passes on SIGTERM, SIGINT, SIGHUP, SIGUSR1
 //! and SIGUSR2 (not SIGQUIT or SIGWINCH).
 //!
+//! # Source layout
+//!
+//! [`parse_command_line`] chooses the front end, which turns argv into a
+//! [`Parsed`]. clonexec's own front end is [`flags`] (the flag table and
+//! the help text generated from it) and [`parse`](mod@parse), with the
+//! value parsers in [`values`] and [`caps`]. What follows is shared:
+//! [`invocation`] (what flags imply, and which contradict), [`run`] and
+//! [`signals`] (passing signals on while waiting).
+//!
 //! # Adding a flag
 //!
 //! Add a variant to the group's enum in [`flags`], and a row to
@@ -113,7 +122,6 @@ mod signals;
 mod tests;
 mod values;
 
-use flags::help_text;
 use invocation::{Invocation, check};
 use parse::parse;
 
@@ -126,10 +134,13 @@ const EXIT_CANNOT_EXECUTE: u8 = 126;
 /// Exit status when the program was not found.
 const EXIT_NOT_FOUND: u8 = 127;
 
-/// What the command line asks for.
+/// What a front end makes of the command line. What follows (the checks,
+/// running and waiting, signals, exit statuses) is the same for every
+/// front end.
 enum Parsed {
     Run(Box<Invocation>),
-    Help,
+    /// Print this help text.
+    Help(String),
     Version,
 }
 
@@ -211,12 +222,19 @@ fn run(inv: Invocation) -> Result<u8, Failure> {
     })
 }
 
+/// Reads the command line with the front end it is written in. The choice
+/// is made here, from argv alone, so that a front end is only a parser
+/// into [`Parsed`]; clonexec's own flags are the one front end so far.
+fn parse_command_line() -> Result<Parsed, Failure> {
+    parse(std::env::args_os().skip(1))
+}
+
 fn main() -> ExitCode {
-    let result = parse(std::env::args_os().skip(1)).and_then(|parsed| match parsed {
+    let result = parse_command_line().and_then(|parsed| match parsed {
         Parsed::Run(inv) => run(*inv),
-        Parsed::Help => {
+        Parsed::Help(text) => {
             // A closed stdout (`clonexec --help | head -1`) is not an error.
-            let _ = std::io::stdout().write_all(help_text().as_bytes());
+            let _ = std::io::stdout().write_all(text.as_bytes());
             Ok(0)
         }
         Parsed::Version => {

@@ -10,7 +10,7 @@ use lexopt::prelude::*;
 use crate::caps::{ambient_caps, bounding_set, cap_sets, inheritable_caps};
 use crate::flags::{
     CredentialFlag, EnvFlag, FileFlag, Flag, LimitFlag, MountFlag, NamespaceFlag, OutputFlag,
-    ProcessFlag, Spec,
+    ProcessFlag, Spec, help_text,
 };
 use crate::invocation::{Invocation, set_capabilities};
 use crate::values::{
@@ -50,7 +50,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
             Flag::Files(flag) => files(flag, &mut arg, &mut inv)?,
             Flag::Environment(flag) => environment(flag, &mut arg, &mut inv)?,
             Flag::Output(OutputFlag::PrintPid) => inv.print_pid = true,
-            Flag::Output(OutputFlag::Help) => return Ok(Parsed::Help),
+            Flag::Output(OutputFlag::Help) => return Ok(Parsed::Help(help_text())),
             Flag::Output(OutputFlag::Version) => return Ok(Parsed::Version),
         }
     }
