@@ -32,6 +32,11 @@ mod c {
     use super::CSigSet;
     use linux_raw_sys::general::siginfo_t;
 
+    // SAFETY: these are the C library's prototypes (signal.h). CSigSet
+    // has the size and alignment of glibc's and musl's `sigset_t`, and
+    // their `siginfo_t` is the kernel's 128-byte layout. The three marked
+    // `safe` only touch the set behind their reference, and refuse a bad
+    // signal number with EINVAL.
     unsafe extern "C" {
         pub safe fn sigemptyset(set: &mut CSigSet) -> c_int;
         pub safe fn sigaddset(set: &mut CSigSet, signum: c_int) -> c_int;
