@@ -19,7 +19,7 @@ pub fn all_caps() -> CapMask {
 
 /// clonexec's own capability set `field` (`CapInh`, `CapPrm`, `CapEff`,
 /// `CapBnd`) from `/proc/self/status`, for `--flag`.
-pub fn current_caps(field: &str, flag: &str) -> Result<CapMask, Failure> {
+fn current_caps(field: &str, flag: &str) -> Result<CapMask, Failure> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| Failure::Setup(format!("--{flag}: reading /proc/self/status failed: {e}")))?;
     status

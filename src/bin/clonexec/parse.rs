@@ -70,6 +70,8 @@ impl FlagArg<'_> {
         self.spec.long
     }
 
+    /// Which flag, for the invocation to record where another flag's
+    /// message must name it.
     fn flag(&self) -> Flag {
         self.spec.flag
     }

@@ -40,7 +40,7 @@ pub fn non_negative(value: &str, flag: &str) -> Result<i32, Failure> {
 
 /// `(uid_t)-1`: set*id() take it as "unchanged", and the kernel refuses it
 /// in groups and id maps.
-pub const NO_ID: u32 = u32::MAX;
+const NO_ID: u32 = u32::MAX;
 
 /// Parses a uid or gid (`kind`) of `--flag`, refusing [`NO_ID`]; `why` says
 /// what the call that gets it would make of it.
@@ -91,7 +91,7 @@ pub fn choice<T: Copy>(value: &str, flag: &str, choices: &[(&str, T)]) -> Result
 }
 
 /// Splits `value` at the first `sep`; both sides must not be empty.
-pub fn split_at(
+fn split_at(
     value: &OsStr,
     sep: u8,
     flag: &str,
