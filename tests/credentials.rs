@@ -11,22 +11,11 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clonexec::{Capability, Command};
-use common::{cap_field, skip_unless_root, status_field};
+use common::{child_status, skip_unless_root, status_field, status_hex};
 
 static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 const NOBODY: u32 = 65534;
-
-/// The child's /proc/self/status.
-fn child_status(cmd: &mut Command) -> String {
-    let out = cmd.arg("/proc/self/status").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn groups_of(status: &str) -> Vec<u32> {
     let mut groups: Vec<u32> = status_field(status, "Groups")
@@ -186,16 +175,16 @@ fn ambient_caps_survive_a_uid_change() {
         status_field(&status, "Uid"),
         Some("65534\t65534\t65534\t65534")
     );
-    assert_eq!(cap_field(&status, "CapAmb"), bit, "{status}");
-    assert_eq!(cap_field(&status, "CapEff"), bit, "{status}");
-    assert_eq!(cap_field(&status, "CapPrm"), bit, "{status}");
-    assert_eq!(cap_field(&status, "CapInh") & bit, bit, "{status}");
+    assert_eq!(status_hex(&status, "CapAmb"), bit, "{status}");
+    assert_eq!(status_hex(&status, "CapEff"), bit, "{status}");
+    assert_eq!(status_hex(&status, "CapPrm"), bit, "{status}");
+    assert_eq!(status_hex(&status, "CapInh") & bit, bit, "{status}");
 
     // Without ambient caps, nobody has no capabilities at all.
     let status = child_status(Command::new("cat").uid(NOBODY).gid(NOBODY));
-    assert_eq!(cap_field(&status, "CapAmb"), 0);
-    assert_eq!(cap_field(&status, "CapEff"), 0);
-    assert_eq!(cap_field(&status, "CapPrm"), 0);
+    assert_eq!(status_hex(&status, "CapAmb"), 0);
+    assert_eq!(status_hex(&status, "CapEff"), 0);
+    assert_eq!(status_hex(&status, "CapPrm"), 0);
 }
 
 #[test]
@@ -216,8 +205,8 @@ fn several_ambient_caps_are_raised() {
             .gid(NOBODY)
             .ambient_caps(caps),
     );
-    assert_eq!(cap_field(&status, "CapAmb"), mask, "{status}");
-    assert_eq!(cap_field(&status, "CapEff"), mask, "{status}");
+    assert_eq!(status_hex(&status, "CapAmb"), mask, "{status}");
+    assert_eq!(status_hex(&status, "CapEff"), mask, "{status}");
 }
 
 static USR1_HITS: AtomicUsize = AtomicUsize::new(0);

@@ -2,23 +2,13 @@
 //! (`execveat(AT_EMPTY_PATH)`), with what the child sees checked in
 //! `/proc/self`.
 
-mod attr_support;
 mod common;
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use attr_support::stdout_of;
 use clonexec::{Command, Step};
-
-/// What `/proc/self/fd/N` shows for `file`: the default argv[0].
-fn fd_link(file: &File) -> String {
-    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
+use common::stdout_of;
 
 /// The real path of a program.
 fn real(program: &str) -> String {
@@ -41,7 +31,8 @@ fn runs_the_file_the_fd_is_open_on() {
 #[test]
 fn argv0_is_the_fds_path_unless_set() {
     let file = File::open("/bin/cat").unwrap();
-    let cat = fd_link(&file);
+    // What /proc/self/fd/N shows: the default argv[0].
+    let cat = common::fd_link(file.as_raw_fd()).unwrap();
     let out = stdout_of(Command::from_fd(file).arg("/proc/self/cmdline"));
     assert_eq!(out, format!("{cat}\0/proc/self/cmdline\0"));
     let out = stdout_of(
@@ -144,7 +135,8 @@ fn without_execveat_the_fd_runs_through_its_proc_link() {
         ins(0x06, 0, 0, 0x7fff_0000),                       // allow
     ];
     let file = File::open("/bin/cat").unwrap();
-    let cat = fd_link(&file);
+    // What /proc/self/fd/N shows: the default argv[0].
+    let cat = common::fd_link(file.as_raw_fd()).unwrap();
     let out = stdout_of(
         Command::from_fd(file)
             .arg("/proc/self/cmdline")

@@ -11,15 +11,13 @@
 //! test of this file opens fds in between. The scripts writing to computed
 //! fd numbers use bash, which (unlike dash) accepts `>&N` for N > 9.
 
-mod attr_support;
 mod common;
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use attr_support::{helper_command, reported, stdout_of};
 use clonexec::{Command, Prepared, Resource, Stdio};
-use common::{fd_link, inode_of, lowest_free_fds, pipe};
+use common::{fd_link, helper_command, inode_of, lowest_free_fds, pipe, reported, stdout_of};
 
 static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -411,7 +409,6 @@ fn fd_inode(fd: i32) -> u64 {
 // limit is `LOW_NOFILE`, so that our own limit stays as it is.
 
 const HELPER_ENV: &str = "CLONEXEC_FD_MAPPING_HELPER";
-const HELPER_TEST: &str = "fd_mapping_helper";
 
 /// The helper's soft RLIMIT_NOFILE: its highest possible target is 63.
 const LOW_NOFILE: u64 = 64;
@@ -436,11 +433,13 @@ fn run_low_nofile_helper(test: &str, mode: &str) {
     // Our pipes to the helper must not take the numbers other tests of
     // this file predict.
     let _lock = common::lock(&LOCK);
-    let out = stdout_of(helper_command(HELPER_TEST, HELPER_ENV, mode).rlimit(
-        Resource::NOFILE,
-        LOW_NOFILE,
-        hard,
-    ));
+    let out = stdout_of(
+        helper_command(&common::test_name!(fd_mapping_helper), HELPER_ENV, mode).rlimit(
+            Resource::NOFILE,
+            LOW_NOFILE,
+            hard,
+        ),
+    );
     assert_eq!(reported(&out, "DONE").as_deref(), Some(mode), "{out}");
 }
 
@@ -577,7 +576,7 @@ fn fd_mapping_helper() {
         }
         other => panic!("unknown helper mode {other:?}"),
     }
-    attr_support::report("DONE", &mode);
+    common::report("DONE", &mode);
 }
 
 #[test]

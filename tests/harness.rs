@@ -31,16 +31,10 @@ fn skip_helper() {
 /// given (unset when `None`).
 fn helper(mode: &str, ci: Option<&str>, qemu: Option<&str>) -> Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "skip_helper",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(HELPER_ENV, mode)
-    .env_remove("CI")
-    .env_remove("CLONEXEC_UNDER_QEMU");
+    cmd.args(common::helper_args(&common::test_name!(skip_helper)))
+        .env(HELPER_ENV, mode)
+        .env_remove("CI")
+        .env_remove("CLONEXEC_UNDER_QEMU");
     if let Some(ci) = ci {
         cmd.env("CI", ci);
     }

@@ -2,24 +2,26 @@
 //! `/proc/self/limits`, `/proc/self/oom_score_adj`, `/proc/self/personality`,
 //! that the parent is left alone, and the checks `prepare()` makes.
 
-mod attr_support;
 mod common;
 
 use std::sync::{Mutex, MutexGuard};
 
-use attr_support::*;
 use clonexec::{Command, IdMap, Namespaces, Resource, Step};
+use common::{assert_success, helper_command, report, reported, stdout_of, unique_temp_path};
 
 /// The oom tests compare this process's oom_score_adj before and after:
 /// one at a time.
 static OOM: Mutex<()> = Mutex::new(());
 
 fn oom_lock() -> MutexGuard<'static, ()> {
-    OOM.lock().unwrap_or_else(|e| e.into_inner())
+    common::lock(&OOM)
 }
 
 const HELPER_ENV: &str = "CLONEXEC_LIMITS_HELPER";
-const HELPER_TEST: &str = "limits_helper";
+/// The helper test's full name, for `--exact`.
+fn helper_test() -> String {
+    common::test_name!(limits_helper)
+}
 
 const EPERM: i32 = 1;
 const EACCES: i32 = 13;
@@ -235,7 +237,11 @@ fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
         return;
     }
     let out = stdout_of(
-        helper_command(HELPER_TEST, HELPER_ENV, "raise_nofile").rlimit(Resource::NOFILE, 100, hard),
+        helper_command(&helper_test(), HELPER_ENV, "raise_nofile").rlimit(
+            Resource::NOFILE,
+            100,
+            hard,
+        ),
     );
     assert_eq!(
         reported(&out, "STATUS").as_deref(),

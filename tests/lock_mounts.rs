@@ -3,32 +3,16 @@
 mod common;
 
 use clonexec::{Command, Mount, Namespaces};
-
-/// A fresh empty directory under the temp dir, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("clonexec-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
+use common::TempDir;
 
 /// Runs `umount DIR` in a child that mounted a tmpfs on DIR, with or
 /// without lock_mounts, and returns whether the unmount succeeded.
 fn child_can_unmount(dir: &TempDir, lock: bool) -> bool {
-    let script = format!("umount {} 2>/dev/null", dir.0.display());
+    let script = format!("umount {} 2>/dev/null", dir.path().display());
     let status = Command::new("sh")
         .args(["-c", &script])
         .namespaces(Namespaces::MOUNT)
-        .mount(Mount::tmpfs(&dir.0))
+        .mount(Mount::tmpfs(dir.path()))
         .lock_mounts(lock)
         .status()
         .unwrap();

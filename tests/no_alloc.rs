@@ -152,15 +152,11 @@ fn exercise(cmd: &mut Command, expect_failure: bool) {
     }
 }
 
-fn root() -> bool {
-    common::is_root()
-}
-
 #[test]
 fn child_routine_never_allocates() {
     let _lock = common::lock(&LOCK);
     start_recording();
-    if !root() {
+    if !common::is_root() {
         common::skip(
             "the uid/gid/groups/capability combinations of child_routine_never_allocates",
             "needs root (euid 0)",
@@ -195,7 +191,7 @@ fn child_routine_never_allocates() {
         .rlimit(Resource::CORE, 0, 0)
         .oom_score_adj(500)
         .no_new_privs(true);
-    if root() {
+    if common::is_root() {
         many.uid(65534)
             .gid(65534)
             .groups(&[65534, 100])
@@ -206,7 +202,7 @@ fn child_routine_never_allocates() {
     // Process group, kept groups, a cleared environment (default PATH).
     let mut other = Command::new("true");
     other.process_group(0).env_clear().env("X", "y");
-    if root() {
+    if common::is_root() {
         other.uid(1234).keep_groups(true);
     }
     exercise(&mut other, false);
@@ -214,7 +210,7 @@ fn child_routine_never_allocates() {
     // Failures at several steps, with attributes applied before them.
     let mut bad_cwd = Command::new("true");
     bad_cwd.current_dir("/nonexistent").setsid(true);
-    if root() {
+    if common::is_root() {
         bad_cwd.uid(65534).gid(65534);
     }
     exercise(&mut bad_cwd, true);

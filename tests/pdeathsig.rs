@@ -55,13 +55,7 @@ fn become_subreaper() {
 fn run_helper(mode: &str) -> i32 {
     become_subreaper();
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "pdeathsig_helper",
-            "--nocapture",
-            "--ignored",
-            "--test-threads=1",
-        ])
+        .args(common::helper_args(&common::test_name!(pdeathsig_helper)))
         .env(HELPER_ENV, mode)
         .output()
         .unwrap();

@@ -51,25 +51,6 @@ fn init_exits_with_the_programs_code_and_signal() {
     assert_eq!(status.code(), Some(128 + Signal::USR1.as_raw()));
 }
 
-/// Zombies whose parent (as this process sees pids) is `parent`.
-fn zombies_of(parent: u32) -> usize {
-    let mut count = 0;
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
-            continue;
-        };
-        let mut fields = rest.split(' ');
-        let (state, ppid) = (fields.next(), fields.next());
-        if state == Some("Z") && ppid == Some(parent.to_string().as_str()) {
-            count += 1;
-        }
-    }
-    count
-}
-
 /// Runs a program that orphans a short-lived process and never reaps
 /// (`exec sleep`), and counts the zombies left under pid 1 of its
 /// namespace while it still runs.
@@ -81,7 +62,7 @@ fn zombies_left(init: bool) -> usize {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(400));
-    let zombies = zombies_of(child.id());
+    let zombies = common::zombies_of(child.id()).len();
     child.kill().unwrap();
     child.wait().unwrap();
     zombies
@@ -281,13 +262,9 @@ fn escape_attempts_on_the_init_do_not_reach_the_caller() {
     let before = MARKER.load(std::sync::atomic::Ordering::SeqCst);
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(&exe);
-    cmd.args([
-        "--exact",
-        "attack_the_init_helper",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
+    cmd.args(common::helper_args(&common::test_name!(
+        attack_the_init_helper
+    )))
     .env(ATTACK_ENV, addr.to_string());
     let out = sandboxed(&mut cmd).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -434,13 +411,9 @@ fn init_works_when_the_caller_ignores_sigchld() {
         return;
     }
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "sigchld_ignored_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(common::helper_args(&common::test_name!(
+            sigchld_ignored_helper
+        )))
         .env(SIGCHLD_ENV, "1")
         .output()
         .unwrap();

@@ -19,14 +19,19 @@
 //! uid 0 (without `SECBIT_NOROOT`) F(inheritable) = F(permitted) = all and
 //! F(effective) is set.
 
-mod attr_support;
 mod common;
 
-use attr_support::*;
 use clonexec::{CapMask, CapSet, Capability, Command, SecureBits, SockFilter, Step};
+use common::{
+    SelfCopy, child_status, helper_command, must_report, own_status, report, reported, status_dec,
+    status_field, status_hex, stdout_of, unique_temp_path,
+};
 
 const HELPER_ENV: &str = "CLONEXEC_PRIVILEGES_HELPER";
-const HELPER_TEST: &str = "privileges_helper";
+/// The helper test's full name, for `--exact`.
+fn helper_test() -> String {
+    common::test_name!(privileges_helper)
+}
 
 const NOBODY: u32 = 65534;
 const EPERM: i32 = 1;
@@ -59,11 +64,6 @@ fn mask(caps: &[Capability]) -> CapMask {
 
 fn bits(caps: &[Capability]) -> u64 {
     mask(caps).bits()
-}
-
-/// The child's `/proc/self/status`, as read by `cat`.
-fn child_status(cmd: &mut Command) -> String {
-    stdout_of(cmd.arg("/proc/self/status"))
 }
 
 /// Skips `test` (see `common::skip`) unless this process holds all of
@@ -409,7 +409,7 @@ fn noroot_securebits_root_to_root() {
 
     // With KILL ambient, through the helper (which also reads securebits).
     let out = stdout_of(
-        helper_command(HELPER_TEST, HELPER_ENV, "securebits")
+        helper_command(&helper_test(), HELPER_ENV, "securebits")
             .capabilities(sets)
             .securebits(noroot)
             .ambient_caps([Capability::KILL]),
@@ -454,9 +454,9 @@ fn keep_caps_locked_root_to_nobody() {
     }
     let before = Caps::of(&own_status());
     let bind = mask(&[Capability::NET_BIND_SERVICE]);
-    let copy = HelperCopy::new();
+    let copy = SelfCopy::new();
     let out = stdout_of(
-        copy.command(HELPER_TEST, HELPER_ENV, "securebits")
+        copy.command(&helper_test(), HELPER_ENV, "securebits")
             .uid(NOBODY)
             .gid(NOBODY)
             .securebits(SecureBits::KEEP_CAPS | SecureBits::KEEP_CAPS_LOCKED)
@@ -495,7 +495,11 @@ fn securebits_default_is_inherited() {
     ) {
         return;
     }
-    let out = stdout_of(&mut helper_command(HELPER_TEST, HELPER_ENV, "securebits"));
+    let out = stdout_of(&mut helper_command(
+        &helper_test(),
+        HELPER_ENV,
+        "securebits",
+    ));
     // KEEP_CAPS (bit 4) is cleared by exec.
     let expected = own_securebits() & !(SecureBits::KEEP_CAPS.bits() as i32);
     assert_eq!(must_report(&out, "SECUREBITS"), expected.to_string());
@@ -520,7 +524,7 @@ fn securebits_locks_visible_after_exec() {
         | SecureBits::KEEP_CAPS_LOCKED
         | SecureBits::NO_CAP_AMBIENT_RAISE
         | SecureBits::NO_CAP_AMBIENT_RAISE_LOCKED;
-    let out = stdout_of(helper_command(HELPER_TEST, HELPER_ENV, "securebits").securebits(asked));
+    let out = stdout_of(helper_command(&helper_test(), HELPER_ENV, "securebits").securebits(asked));
     assert_eq!(must_report(&out, "SECUREBITS"), asked.bits().to_string());
 }
 
@@ -919,8 +923,9 @@ fn new_session_keyring_differs_from_inherited() {
         return;
     }
     let id = |new: bool| {
-        let out =
-            stdout_of(helper_command(HELPER_TEST, HELPER_ENV, "keyring").new_session_keyring(new));
+        let out = stdout_of(
+            helper_command(&helper_test(), HELPER_ENV, "keyring").new_session_keyring(new),
+        );
         reported(&out, "KEYRING")
             .map(|id| id.parse::<i64>().unwrap())
             .ok_or(out)
@@ -928,7 +933,9 @@ fn new_session_keyring_differs_from_inherited() {
     let inherited_a = match id(false) {
         Ok(id) => id,
         Err(out) => {
-            let why = reported(&out, "KEYRING_ERROR");
+            // Not `reported`: a helper that did not run at all (a wrong
+            // test name given to --exact) must not pass as a skip.
+            let why = must_report(&out, "KEYRING_ERROR");
             common::skip(
                 "new_session_keyring_differs_from_inherited",
                 format_args!("keyctl fails: {why:?}"),
@@ -964,9 +971,9 @@ fn new_session_keyring_usable_after_uid_change() {
     if common::skip_unless_root("new_session_keyring_usable_after_uid_change") {
         return;
     }
-    let copy = HelperCopy::new();
+    let copy = SelfCopy::new();
     let out = stdout_of(
-        copy.command(HELPER_TEST, HELPER_ENV, "keyring_add")
+        copy.command(&helper_test(), HELPER_ENV, "keyring_add")
             .uid(NOBODY)
             .gid(NOBODY)
             .new_session_keyring(true),

@@ -7,29 +7,22 @@
 //! another test's child. Every change to this process is undone by a guard,
 //! also when an assertion fails.
 
-mod attr_support;
 mod common;
 
 use std::sync::{Mutex, MutexGuard};
 
-use attr_support::*;
 use clonexec::{Command, SigSet, Signal};
+use common::{child_status, own_status, own_thread_status, status_dec, status_field, status_hex};
 
 static DISPOSITIONS: Mutex<()> = Mutex::new(());
 
 fn serialize() -> MutexGuard<'static, ()> {
-    DISPOSITIONS.lock().unwrap_or_else(|e| e.into_inner())
+    common::lock(&DISPOSITIONS)
 }
 
 const USR1_BIT: u64 = 1 << (10 - 1);
 const USR2_BIT: u64 = 1 << (12 - 1);
 const PIPE_BIT: u64 = 1 << (13 - 1);
-
-/// The child's `/proc/self/status`, read by `cat` (which installs no
-/// handlers and blocks nothing).
-fn child_status(cmd: &mut Command) -> String {
-    stdout_of(cmd.arg("/proc/self/status"))
-}
 
 /// Blocks signals in the current thread until dropped.
 struct BlockedInThread {

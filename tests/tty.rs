@@ -9,16 +9,21 @@
 //! as a helper that is a session leader with the pty as its controlling
 //! terminal, and the helper spawns the child under test.
 
-mod attr_support;
 mod common;
 
 use std::os::fd::{AsFd, OwnedFd};
 
-use attr_support::*;
 use clonexec::{Command, Stdio, Step};
+use common::{
+    Pty, Stat, assert_success, helper_command, must_report, parse_stat, report, stdout_of,
+    unique_temp_path,
+};
 
 const HELPER_ENV: &str = "CLONEXEC_TTY_HELPER";
-const HELPER_TEST: &str = "tty_helper";
+/// The helper test's full name, for `--exact`.
+fn helper_test() -> String {
+    common::test_name!(tty_helper)
+}
 const ENOTTY: i32 = 25;
 
 /// `cat /proc/self/stat` with the given setup; returns the child's pid and
@@ -99,7 +104,7 @@ fn tty_helper() {
 /// controlling terminal; returns its output.
 fn run_helper(pty: &Pty, mode: &str) -> String {
     stdout_of(
-        helper_command(HELPER_TEST, HELPER_ENV, mode)
+        helper_command(&helper_test(), HELPER_ENV, mode)
             .stdin(Stdio::from(pty.slave()))
             .setsid(true)
             .controlling_tty(0),
