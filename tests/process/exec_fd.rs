@@ -2,7 +2,7 @@
 //! (`execveat(AT_EMPTY_PATH)`), with what the child sees checked in
 //! `/proc/self`.
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -21,6 +21,7 @@ fn real(program: &str) -> String {
 
 #[test]
 fn runs_the_file_the_fd_is_open_on() {
+    let _guard = common::shared();
     let file = File::open("/bin/sh").unwrap();
     let out = stdout_of(Command::from_fd(file).args(["-c", "echo from fd"]));
     assert_eq!(out, "from fd\n");
@@ -30,6 +31,7 @@ fn runs_the_file_the_fd_is_open_on() {
 /// it. (`cat /proc/self/cmdline` prints cat's own argv.)
 #[test]
 fn argv0_is_the_fds_path_unless_set() {
+    let _guard = common::shared();
     let file = File::open("/bin/cat").unwrap();
     // What /proc/self/fd/N shows: the default argv[0].
     let cat = common::fd_link(file.as_raw_fd()).unwrap();
@@ -46,6 +48,7 @@ fn argv0_is_the_fds_path_unless_set() {
 /// The file run is the one opened, not whatever its path names later.
 #[test]
 fn the_opened_file_runs_even_after_its_path_is_gone() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("exec-fd");
     let copy = dir.path().join("true-copy");
     // Not fs::copy: our write fd on the copy, inherited by the children
@@ -62,7 +65,7 @@ fn the_opened_file_runs_even_after_its_path_is_gone() {
 /// was close-on-exec).
 #[test]
 fn program_fd_survives_mappings_and_close_other_fds() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let sh = File::open("/bin/sh").unwrap();
     let pipes: Vec<(File, File)> = (0..4).map(|_| common::pipe()).collect();
     // prepare() copies, to the lowest free numbers in turn: /dev/null for
@@ -89,10 +92,9 @@ fn program_fd_survives_mappings_and_close_other_fds() {
     assert_eq!(seen, expected, "targets {targets:?}");
 }
 
-static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 #[test]
 fn a_file_that_cannot_run_fails_at_the_exec_step() {
+    let _guard = common::shared();
     let err = Command::from_fd(File::open("/etc/passwd").unwrap())
         .spawn()
         .unwrap_err();
@@ -107,6 +109,7 @@ fn a_file_that_cannot_run_fails_at_the_exec_step() {
 /// A directory fd is refused by the kernel, not by prepare().
 #[test]
 fn a_directory_fd_fails_at_the_exec_step() {
+    let _guard = common::shared();
     let dir = File::open("/").unwrap();
     let raw = dir.as_raw_fd();
     let err = Command::from_fd(dir).spawn().unwrap_err();
@@ -121,6 +124,7 @@ fn a_directory_fd_fails_at_the_exec_step() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn without_execveat_the_fd_runs_through_its_proc_link() {
+    let _guard = common::shared();
     use clonexec::SockFilter;
     const NR_EXECVEAT: u32 = 322;
     const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;

@@ -1,6 +1,6 @@
 //! Arguments, argv[0], the environment, and importing a std Command.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -41,6 +41,7 @@ fn env_lines(out: &[u8]) -> Vec<String> {
 
 #[test]
 fn args_reach_the_child_byte_for_byte() {
+    let _guard = common::shared();
     let non_utf8: &[u8] = b"caf\xe9";
     let out = stdout_bytes(
         Command::new("sh")
@@ -79,6 +80,7 @@ fn args_reach_the_child_byte_for_byte() {
 
 #[test]
 fn arg0_overrides_argv0_only() {
+    let _guard = common::shared();
     let out = stdout_bytes(
         Command::new("sh")
             .arg0("custom-name")
@@ -95,6 +97,7 @@ fn arg0_overrides_argv0_only() {
 
 #[test]
 fn program_is_argv0_by_default() {
+    let _guard = common::shared();
     let out = stdout_bytes(Command::new("sh").args(["-c", "echo $0"]));
     assert_eq!(out, b"sh\n");
     let out = stdout_bytes(Command::new("/bin/sh").args(["-c", "echo $0"]));
@@ -103,6 +106,7 @@ fn program_is_argv0_by_default() {
 
 #[test]
 fn parent_environment_is_inherited() {
+    let _guard = common::shared();
     let (key, value) = some_parent_var();
     let lines = env_lines(&stdout_bytes(&mut Command::new("env")));
     assert!(
@@ -113,6 +117,7 @@ fn parent_environment_is_inherited() {
 
 #[test]
 fn env_sets_and_overrides_variables() {
+    let _guard = common::shared();
     let (key, _) = some_parent_var();
     let lines = env_lines(&stdout_bytes(
         Command::new("env")
@@ -147,6 +152,7 @@ fn env_sets_and_overrides_variables() {
 
 #[test]
 fn env_remove_removes_an_inherited_variable() {
+    let _guard = common::shared();
     let (key, value) = some_parent_var();
     let lines = env_lines(&stdout_bytes(Command::new("env").env_remove(&key)));
     assert!(
@@ -169,6 +175,7 @@ fn env_remove_removes_an_inherited_variable() {
 
 #[test]
 fn env_clear_leaves_only_what_is_set_afterwards() {
+    let _guard = common::shared();
     // No PATH in the child: `env` is found through the default /bin:/usr/bin.
     let out = stdout_bytes(
         Command::new("env")
@@ -183,6 +190,7 @@ fn env_clear_leaves_only_what_is_set_afterwards() {
 
 #[test]
 fn from_std_copies_program_args_env_and_cwd() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("from-std");
     let (removed, _) = some_parent_var();
     let mut std_cmd = std::process::Command::new("sh");
@@ -236,6 +244,7 @@ fn stdout_of_child(child: clonexec::Child) -> Vec<u8> {
 /// or copied by `prepare()`.
 #[test]
 fn unchanged_environment_is_passed_exactly() {
+    let _guard = common::shared();
     let expected = own_environ();
     assert!(!expected.is_empty());
     assert_eq!(child_environ(&mut Command::new("cat")), expected);

@@ -4,7 +4,7 @@
 //!
 //! Each case re-runs this binary as a helper with the environment to try.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
@@ -67,6 +67,7 @@ fn skipped_and_passed(out: &Output, line: &str) -> bool {
 /// naming itself and why it wanted to skip.
 #[test]
 fn a_skip_fails_the_test_in_ci_as_root_on_a_native_target() {
+    let _guard = common::shared();
     const NAME: &str = "a_skip_fails_the_test_in_ci_as_root_on_a_native_target";
     if common::skip_under_qemu(
         NAME,
@@ -94,6 +95,7 @@ fn a_skip_fails_the_test_in_ci_as_root_on_a_native_target() {
 /// returns (and passes).
 #[test]
 fn a_skip_elsewhere_says_why_and_passes() {
+    let _guard = common::shared();
     const NAME: &str = "a_skip_elsewhere_says_why_and_passes";
     if common::skip_under_qemu(
         NAME,
