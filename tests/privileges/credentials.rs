@@ -3,17 +3,17 @@
 //! not do to the parent (dumpable flag, signal handlers).
 //!
 //! These need root; without it they say so and pass. Every test holds
-//! `LOCK`: some change the test process's own supplementary groups, and the
-//! dumpable check must not overlap another test's uid-changing spawn.
+//! `common::exclusive()`: some change the test process's own supplementary
+//! groups or its SIGUSR1 handler, and the dumpable checks must not overlap
+//! another test's credential-changing spawn (the library keeps the flag
+//! cleared while any such spawn is in flight, privileges.rs makes many).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clonexec::{Capability, Command};
 use common::{child_status, skip_unless_root, status_field, status_hex};
-
-static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 const NOBODY: u32 = 65534;
 
@@ -55,7 +55,7 @@ fn with_parent_groups<R>(groups: &[u32], f: impl FnOnce() -> R) -> R {
 
 #[test]
 fn uid_and_gid_are_set_for_real_effective_and_saved() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("uid_and_gid_are_set_for_real_effective_and_saved") {
         return;
     }
@@ -80,7 +80,7 @@ fn uid_and_gid_are_set_for_real_effective_and_saved() {
 
 #[test]
 fn groups_are_cleared_when_only_uid_and_gid_are_set() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("groups_are_cleared_when_only_uid_and_gid_are_set") {
         return;
     }
@@ -98,7 +98,7 @@ fn groups_are_cleared_when_only_uid_and_gid_are_set() {
 
 #[test]
 fn keep_groups_keeps_the_callers_groups() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("keep_groups_keeps_the_callers_groups") {
         return;
     }
@@ -119,7 +119,7 @@ fn keep_groups_keeps_the_callers_groups() {
 
 #[test]
 fn explicit_groups_are_set() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("explicit_groups_are_set") {
         return;
     }
@@ -142,7 +142,7 @@ fn explicit_groups_are_set() {
 
 #[test]
 fn prepare_refuses_groups_with_keep_groups() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let err = Command::new("true")
         .groups(&[1])
         .keep_groups(true)
@@ -159,7 +159,7 @@ fn prepare_refuses_groups_with_keep_groups() {
 
 #[test]
 fn ambient_caps_survive_a_uid_change() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("ambient_caps_survive_a_uid_change") {
         return;
     }
@@ -189,7 +189,7 @@ fn ambient_caps_survive_a_uid_change() {
 
 #[test]
 fn several_ambient_caps_are_raised() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("several_ambient_caps_are_raised") {
         return;
     }
@@ -282,7 +282,7 @@ fn dumpable() -> i32 {
 
 #[test]
 fn uid_change_leaves_parent_dumpable_flag_and_signal_handler_alone() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("uid_change_leaves_parent_dumpable_flag_and_signal_handler_alone") {
         return;
     }
@@ -343,7 +343,7 @@ fn uid_change_leaves_parent_dumpable_flag_and_signal_handler_alone() {
 
 #[test]
 fn cwd_is_checked_after_the_uid_change() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("cwd_is_checked_after_the_uid_change") {
         return;
     }
@@ -381,6 +381,7 @@ extern "C" fn setresuid_child(_: *mut libc::c_void) -> libc::c_int {
 
 #[test]
 fn control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag() {
+    let _guard = common::exclusive();
     if common::skip_under_qemu(
         "control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag",
         "a control that needs a CLONE_VM|CLONE_VFORK child to share our memory, but vfork runs as a fork",
@@ -390,7 +391,6 @@ fn control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag() {
     // Shows the dumpable check above can fail: a plain CLONE_VM child that
     // changes its uid marks the shared mm (so the parent) non-dumpable
     // (ANCHORS trap 3). The library must save and restore the flag.
-    let _lock = common::lock(&LOCK);
     if skip_unless_root("control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag") {
         return;
     }

@@ -19,7 +19,7 @@
 //! uid 0 (without `SECBIT_NOROOT`) F(inheritable) = F(permitted) = all and
 //! F(effective) is set.
 
-mod common;
+use crate::common;
 
 use clonexec::{CapMask, CapSet, Capability, Command, SecureBits, SockFilter, Step};
 use common::{
@@ -157,6 +157,7 @@ fn caps_from_helper(output: &str) -> Caps {
 /// exec, P' = E' = ambient, I as given, bounding untouched.
 #[test]
 fn caps_root_to_nobody_with_ambient() {
+    let _guard = common::shared();
     const NAME: &str = "caps_root_to_nobody_with_ambient";
     let wanted = [Capability::NET_BIND_SERVICE, Capability::NET_RAW];
     if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &wanted) {
@@ -204,6 +205,7 @@ fn caps_root_to_nobody_with_ambient() {
 /// inheritable set stays as given.
 #[test]
 fn caps_root_to_nobody_without_ambient() {
+    let _guard = common::shared();
     const NAME: &str = "caps_root_to_nobody_without_ambient";
     let wanted = [Capability::NET_BIND_SERVICE, Capability::NET_RAW];
     if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &wanted) {
@@ -238,6 +240,7 @@ fn caps_root_to_nobody_without_ambient() {
 /// change), so it is ambient, permitted and effective after exec.
 #[test]
 fn ambient_caps_alone_root_to_nobody() {
+    let _guard = common::shared();
     const NAME: &str = "ambient_caps_alone_root_to_nobody";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::NET_BIND_SERVICE])
@@ -269,6 +272,7 @@ fn ambient_caps_alone_root_to_nobody() {
 /// CAP_SETPCAP) and is what the unprivileged program sees.
 #[test]
 fn bounding_set_root_to_nobody() {
+    let _guard = common::shared();
     const NAME: &str = "bounding_set_root_to_nobody";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::NET_BIND_SERVICE, Capability::SETPCAP])
@@ -305,6 +309,7 @@ fn bounding_set_root_to_nobody() {
 /// set (plus its inheritable set), not everything.
 #[test]
 fn bounding_set_limits_root_exec() {
+    let _guard = common::shared();
     const NAME: &str = "bounding_set_limits_root_exec";
     if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &[Capability::SETPCAP]) {
         return;
@@ -334,6 +339,7 @@ fn bounding_set_limits_root_exec() {
 /// sets were before exec; the inheritable set is kept.
 #[test]
 fn root_exec_regrants_bounding_set_without_noroot() {
+    let _guard = common::shared();
     const NAME: &str = "root_exec_regrants_bounding_set_without_noroot";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::CHOWN, Capability::KILL])
@@ -365,6 +371,7 @@ fn root_exec_regrants_bounding_set_without_noroot() {
 /// securebits line; the helper shows them with PR_GET_SECUREBITS.
 #[test]
 fn noroot_securebits_root_to_root() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "noroot_securebits_root_to_root",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -440,6 +447,7 @@ fn noroot_securebits_root_to_root() {
 /// capability are installed. Exec clears KEEP_CAPS but not its lock.
 #[test]
 fn keep_caps_locked_root_to_nobody() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "keep_caps_locked_root_to_nobody",
         "runs a copy of this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -489,6 +497,7 @@ fn keep_caps_locked_root_to_nobody() {
 /// Without `securebits()`, the child has the caller's securebits.
 #[test]
 fn securebits_default_is_inherited() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "securebits_default_is_inherited",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -509,6 +518,7 @@ fn securebits_default_is_inherited() {
 /// itself is cleared by exec, its lock is not).
 #[test]
 fn securebits_locks_visible_after_exec() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "securebits_locks_visible_after_exec",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -532,6 +542,7 @@ fn securebits_locks_visible_after_exec() {
 /// fails in the child with EPERM and names its step.
 #[test]
 fn no_cap_ambient_raise_blocks_ambient_caps() {
+    let _guard = common::shared();
     const NAME: &str = "no_cap_ambient_raise_blocks_ambient_caps";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
@@ -554,6 +565,7 @@ fn no_cap_ambient_raise_blocks_ambient_caps() {
 /// whether the set comes from capabilities() or from ambient_caps().
 #[test]
 fn inheritable_outside_bounding_set_fails_at_capset() {
+    let _guard = common::shared();
     const NAME: &str = "inheritable_outside_bounding_set_fails_at_capset";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::CHOWN, Capability::KILL])
@@ -588,6 +600,7 @@ fn inheritable_outside_bounding_set_fails_at_capset() {
 /// the kernel at Step::SecureBits with EPERM.
 #[test]
 fn unknown_securebits_refused() {
+    let _guard = common::shared();
     if common::skip_unless_root("unknown_securebits_refused") {
         return;
     }
@@ -613,6 +626,7 @@ fn unknown_securebits_refused() {
 
 #[test]
 fn no_new_privs_shown_in_status() {
+    let _guard = common::shared();
     let parent = status_dec(&own_status(), "NoNewPrivs");
     let on = child_status(Command::new("cat").no_new_privs(true));
     assert_eq!(status_dec(&on, "NoNewPrivs"), 1, "{on}");
@@ -725,11 +739,13 @@ mod seccomp {
 
     #[test]
     fn seccomp_errno_filter_with_no_new_privs() {
+        let _guard = common::shared();
         check_errno_filter(true);
     }
 
     #[test]
     fn seccomp_errno_filter_without_no_new_privs() {
+        let _guard = common::shared();
         if common::skip_unless_root("seccomp_errno_filter_without_no_new_privs")
             || skip_unless_parent_has(
                 "seccomp_errno_filter_without_no_new_privs",
@@ -759,11 +775,13 @@ mod seccomp {
 
     #[test]
     fn seccomp_kill_filter_with_no_new_privs() {
+        let _guard = common::shared();
         check_kill_filter(true);
     }
 
     #[test]
     fn seccomp_kill_filter_without_no_new_privs() {
+        let _guard = common::shared();
         if common::skip_unless_root("seccomp_kill_filter_without_no_new_privs")
             || skip_unless_parent_has(
                 "seccomp_kill_filter_without_no_new_privs",
@@ -779,6 +797,7 @@ mod seccomp {
     /// the exec step fail with the filter's errno.
     #[test]
     fn seccomp_filter_applies_to_the_exec() {
+        let _guard = common::shared();
         let err = Command::new("true")
             .seccomp_filter(filter(&[NR_EXECVE, NR_EXECVEAT], RET_ERRNO | EPERM as u32))
             .no_new_privs(true)
@@ -795,6 +814,7 @@ mod seccomp {
     /// rt_sigprocmask must not break a spawn that sets a signal mask.
     #[test]
     fn seccomp_filter_does_not_block_the_signal_mask_step() {
+        let _guard = common::shared();
         const NR_RT_SIGPROCMASK: u32 = 14;
         let result = Command::new("true")
             .seccomp_filter(filter(&[NR_RT_SIGPROCMASK], RET_ERRNO | EPERM as u32))
@@ -816,6 +836,7 @@ mod seccomp {
     /// fails with ENOENT.
     #[test]
     fn seccomp_kill_during_setup_not_reported_as_spawned() {
+        let _guard = common::shared();
         const NR_RT_SIGPROCMASK: u32 = 14;
         let result = Command::new("/nonexistent/program")
             .seccomp_filter(filter(&[NR_RT_SIGPROCMASK], RET_KILL_PROCESS))
@@ -836,6 +857,7 @@ mod seccomp {
     /// program.
     #[test]
     fn seccomp_filter_does_not_block_ptrace_traceme() {
+        let _guard = common::shared();
         const NR_PTRACE: u32 = 101;
         let result = Command::new("true")
             .seccomp_filter(filter(&[NR_PTRACE], RET_ERRNO | EPERM as u32))
@@ -866,6 +888,7 @@ mod seccomp {
     /// TSYNC and LOG are accepted and the filter is installed.
     #[test]
     fn seccomp_flags_tsync_log() {
+        let _guard = common::shared();
         let text = stdout_of(
             Command::new("cat")
                 .arg("/proc/self/status")
@@ -881,6 +904,7 @@ mod seccomp {
     /// With no_new_privs the same spawn works.
     #[test]
     fn seccomp_without_privilege_fails_at_its_step() {
+        let _guard = common::shared();
         if common::skip_unless_root("seccomp_without_privilege_fails_at_its_step") {
             return;
         }
@@ -916,6 +940,7 @@ mod seccomp {
 
 #[test]
 fn new_session_keyring_differs_from_inherited() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "new_session_keyring_differs_from_inherited",
         "re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary), and keyctl is not implemented (ENOSYS)",
@@ -962,6 +987,7 @@ fn new_session_keyring_differs_from_inherited() {
 /// it: the child can add a key to it.
 #[test]
 fn new_session_keyring_usable_after_uid_change() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "new_session_keyring_usable_after_uid_change",
         "keyctl is not implemented (ENOSYS), and the helper is a copy of this test binary (ENOEXEC for a foreign-architecture binary)",
@@ -1019,6 +1045,7 @@ fn unknown_capability() -> Option<Capability> {
 
 #[test]
 fn unknown_capability_refused() {
+    let _guard = common::shared();
     let Some(bad) = unknown_capability() else {
         common::skip(
             "unknown_capability_refused",
@@ -1069,6 +1096,7 @@ fn unknown_capability_refused() {
 
 #[test]
 fn effective_outside_permitted_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("true").capabilities(CapSet {
             permitted: mask(&[Capability::CHOWN]),
@@ -1081,6 +1109,7 @@ fn effective_outside_permitted_refused() {
 
 #[test]
 fn ambient_outside_capset_refused() {
+    let _guard = common::shared();
     let chown = mask(&[Capability::CHOWN]);
     assert_refused(
         Command::new("true")
@@ -1096,6 +1125,7 @@ fn ambient_outside_capset_refused() {
 
 #[test]
 fn seccomp_filter_size_refused() {
+    let _guard = common::shared();
     let allow = SockFilter {
         code: 0x06,
         jt: 0,

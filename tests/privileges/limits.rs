@@ -2,7 +2,7 @@
 //! `/proc/self/limits`, `/proc/self/oom_score_adj`, `/proc/self/personality`,
 //! that the parent is left alone, and the checks `prepare()` makes.
 
-mod common;
+use crate::common;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -92,6 +92,7 @@ fn limits_helper() {
 /// hard one; the parent's limit does not move.
 #[test]
 fn nofile_limit_seen_by_shell() {
+    let _guard = common::shared();
     let before = own_limit(libc::RLIMIT_NOFILE);
     let hard = before.1.min(4321);
     let soft = hard.min(1234);
@@ -113,6 +114,7 @@ fn nofile_limit_seen_by_shell() {
 /// last values.
 #[test]
 fn limits_shown_in_proc() {
+    let _guard = common::shared();
     let nofile_before = own_limit(libc::RLIMIT_NOFILE);
     let core_before = own_limit(libc::RLIMIT_CORE);
     let fsize_before = own_limit(libc::RLIMIT_FSIZE);
@@ -161,6 +163,7 @@ fn limits_shown_in_proc() {
 /// "unlimited" (CORE, whose soft limit is often 0).
 #[test]
 fn core_limit_infinity() {
+    let _guard = common::shared();
     if own_limit(libc::RLIMIT_CORE).1 != Resource::INFINITY {
         common::skip("core_limit_infinity", "the CORE hard limit is finite here");
         return;
@@ -181,6 +184,7 @@ fn core_limit_infinity() {
 /// CAP_SYS_RESOURCE): the failure is reported as Step::Rlimit with EPERM.
 #[test]
 fn nofile_above_nr_open_fails_at_rlimit_step() {
+    let _guard = common::shared();
     let nr_open: u64 = std::fs::read_to_string("/proc/sys/fs/nr_open")
         .unwrap()
         .trim()
@@ -206,6 +210,7 @@ fn nofile_above_nr_open_fails_at_rlimit_step() {
 /// an unexplained "placing child fd 5 failed: EINVAL".
 #[test]
 fn fd_target_above_the_childs_nofile_limit_refused() {
+    let _guard = common::shared();
     let null = std::fs::File::open("/dev/null").unwrap();
     let result = Command::new("true")
         .rlimit(Resource::NOFILE, 4, 4)
@@ -222,6 +227,7 @@ fn fd_target_above_the_childs_nofile_limit_refused() {
 /// lowered, so that this process keeps its own).
 #[test]
 fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "fd_target_allowed_by_the_childs_raised_nofile_limit",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -252,6 +258,7 @@ fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
 
 #[test]
 fn rlimit_soft_above_hard_refused() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .rlimit(Resource::NOFILE, 20, 10)
         .prepare()
@@ -285,6 +292,7 @@ fn own_oom_score_adj() -> String {
 
 #[test]
 fn oom_score_adj_raised() {
+    let _guard = common::shared();
     let _lock = oom_lock();
     let before = own_oom_score_adj();
     let out = stdout_of(
@@ -305,6 +313,7 @@ fn oom_score_adj_raised() {
 /// Step::OomScoreAdj. Which one applies is probed with a plain shell first.
 #[test]
 fn oom_score_adj_lowered() {
+    let _guard = common::shared();
     if common::skip_unless_root("oom_score_adj_lowered") {
         return;
     }
@@ -357,6 +366,7 @@ impl Drop for RestoreOom {
 /// message naming oom_score_adj); what must never happen is the leak.
 #[test]
 fn oom_score_adj_with_user_namespace_refused_or_contained() {
+    let _guard = common::shared();
     if common::skip_unless_root("oom_score_adj_with_user_namespace_refused_or_contained") {
         return;
     }
@@ -388,6 +398,7 @@ fn oom_score_adj_with_user_namespace_refused_or_contained() {
 /// pid1_init is no way around the refusal above.
 #[test]
 fn oom_score_adj_with_pid1_init_and_id_maps_is_refused() {
+    let _guard = common::shared();
     // The init and its program share our memory without CLONE_VFORK there,
     // like any child with id maps: the write would reach the caller too.
     // (Without id maps the init writes it, see tests/pid1_init.rs.)
@@ -409,6 +420,7 @@ fn oom_score_adj_with_pid1_init_and_id_maps_is_refused() {
 /// a program the empty root does not have.
 #[test]
 fn oom_score_adj_with_chroot_without_proc() {
+    let _guard = common::shared();
     if common::skip_unless_root("oom_score_adj_with_chroot_without_proc") {
         return;
     }
@@ -428,6 +440,7 @@ fn oom_score_adj_with_chroot_without_proc() {
 
 #[test]
 fn oom_score_adj_out_of_range_refused() {
+    let _guard = common::shared();
     for bad in [5000, 1001, -1001] {
         let err = Command::new("true")
             .oom_score_adj(bad)
@@ -458,6 +471,7 @@ fn own_personality() -> String {
 
 #[test]
 fn personality_addr_no_randomize() {
+    let _guard = common::shared();
     let before = own_personality();
     let out = stdout_of(
         Command::new("cat")
@@ -477,6 +491,7 @@ fn personality_addr_no_randomize() {
 
 #[test]
 fn personality_query_value_refused() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .personality(0xffff_ffff)
         .prepare()
@@ -494,6 +509,7 @@ fn personality_query_value_refused() {
 /// `spawn` fuzz target, fuzz/regressions/spawn-tight-nofile).
 #[test]
 fn nofile_lowered_after_the_fds_are_placed() {
+    let _guard = common::shared();
     let (read, write) = rustix::pipe::pipe().expect("pipe");
     let mut fillers = Vec::new();
     loop {
