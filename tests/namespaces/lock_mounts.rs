@@ -1,6 +1,6 @@
 //! lock_mounts(true): mounts made before it cannot be undone one by one.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Mount, Namespaces};
 use common::TempDir;
@@ -21,6 +21,7 @@ fn child_can_unmount(dir: &TempDir, lock: bool) -> bool {
 
 #[test]
 fn lock_mounts_keeps_the_program_from_unmounting() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "lock_mounts_keeps_the_program_from_unmounting",
         "needs a mount namespace, and clone refuses CLONE_NEW* flags (EINVAL)",
@@ -45,6 +46,7 @@ fn lock_mounts_keeps_the_program_from_unmounting() {
 
 #[test]
 fn lock_mounts_maps_only_the_childs_ids() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "lock_mounts_maps_only_the_childs_ids",
         "needs a mount namespace, and clone refuses CLONE_NEW* flags (EINVAL)",
@@ -72,6 +74,7 @@ fn lock_mounts_maps_only_the_childs_ids() {
 
 #[test]
 fn lock_mounts_is_refused_without_a_mount_namespace_or_with_a_uid_change() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .lock_mounts(true)
         .prepare()

@@ -1,7 +1,7 @@
 //! pid1_init(true): a reaping, signal-forwarding init as pid 1 of a new PID
 //! namespace, with the program as its child.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Mount, Namespaces, Signal, Step};
 use common::{skip_unless_root, zombie_children};
@@ -17,6 +17,7 @@ fn init_command(script: &str) -> Command {
 
 #[test]
 fn program_runs_as_pid_2_under_the_init() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "program_runs_as_pid_2_under_the_init",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -35,6 +36,7 @@ fn program_runs_as_pid_2_under_the_init() {
 
 #[test]
 fn init_exits_with_the_programs_code_and_signal() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_exits_with_the_programs_code_and_signal",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -70,6 +72,7 @@ fn zombies_left(init: bool) -> usize {
 
 #[test]
 fn init_reaps_orphans() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_reaps_orphans",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -91,6 +94,7 @@ fn init_reaps_orphans() {
 
 #[test]
 fn init_forwards_sigterm_to_the_program() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_forwards_sigterm_to_the_program",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -116,6 +120,7 @@ fn init_forwards_sigterm_to_the_program() {
 
 #[test]
 fn kill_takes_down_the_whole_namespace() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "kill_takes_down_the_whole_namespace",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -138,6 +143,7 @@ fn kill_takes_down_the_whole_namespace() {
 
 #[test]
 fn failed_exec_under_init_is_reported_and_reaped() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "failed_exec_under_init_is_reported_and_reaped",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -160,6 +166,7 @@ fn failed_exec_under_init_is_reported_and_reaped() {
 
 #[test]
 fn pid1_init_needs_a_pid_namespace() {
+    let _guard = common::shared();
     let err = Command::new("true").pid1_init(true).prepare().unwrap_err();
     assert_eq!(err.step(), None);
     assert!(err.to_string().contains("Namespaces::PID"), "{err}");
@@ -252,6 +259,7 @@ fn attack_the_init_helper() {
 
 #[test]
 fn escape_attempts_on_the_init_do_not_reach_the_caller() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "escape_attempts_on_the_init_do_not_reach_the_caller",
         "needs user and PID namespaces, which clone refuses (EINVAL)",
@@ -283,6 +291,7 @@ fn escape_attempts_on_the_init_do_not_reach_the_caller() {
 
 #[test]
 fn callers_pipe_sees_eof_while_the_sandbox_runs() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "callers_pipe_sees_eof_while_the_sandbox_runs",
         "needs user and PID namespaces, which clone refuses (EINVAL)",
@@ -310,6 +319,7 @@ fn callers_pipe_sees_eof_while_the_sandbox_runs() {
 
 #[test]
 fn init_forwards_every_termination_signal() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_forwards_every_termination_signal",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -401,6 +411,7 @@ fn sigchld_ignored_helper() {
 
 #[test]
 fn init_works_when_the_caller_ignores_sigchld() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_works_when_the_caller_ignores_sigchld",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -428,6 +439,7 @@ fn init_works_when_the_caller_ignores_sigchld() {
 
 #[test]
 fn init_refuses_combinations_it_cannot_keep_safe() {
+    let _guard = common::shared();
     let uid = rustix::process::getuid().as_raw();
     let err = Command::new("true")
         .namespaces(Namespaces::USER | Namespaces::PID)
@@ -451,6 +463,7 @@ fn init_refuses_combinations_it_cannot_keep_safe() {
 
 #[test]
 fn oom_score_adj_reaches_the_program_but_not_the_caller() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "oom_score_adj_reaches_the_program_but_not_the_caller",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",

@@ -9,7 +9,7 @@
 //! test) in a new mount namespace whose root it makes shared, which is what
 //! a systemd host looks like.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -11,7 +11,7 @@
 //! children: they hold `common::exclusive()`, every other test
 //! `common::shared()`.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
