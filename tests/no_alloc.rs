@@ -15,7 +15,9 @@
 //! pass vacuously.
 //!
 //! Both tests hold `LOCK`, so the detector test's deliberate child
-//! allocation never lands inside the real test's measurement.
+//! allocation never lands inside the real test's measurement. Alone in
+//! their binary: a global allocator is the whole binary's, and every other
+//! test's `CLONE_VM` children would count too.
 
 mod common;
 
@@ -180,7 +182,8 @@ fn child_routine_never_allocates() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // A swap between the copies prepare() makes (see fd_mapping.rs).
+        // A swap between the copies prepare() makes (see
+        // tests/process/fd_mapping.rs).
         .fd(free[1], w1)
         .fd(free[0], w2)
         .close_other_fds(true)

@@ -401,7 +401,8 @@ fn oom_score_adj_with_pid1_init_and_id_maps_is_refused() {
     let _guard = common::shared();
     // The init and its program share our memory without CLONE_VFORK there,
     // like any child with id maps: the write would reach the caller too.
-    // (Without id maps the init writes it, see tests/pid1_init.rs.)
+    // (Without id maps the init writes it, see
+    // tests/namespaces/pid1_init.rs.)
     let err = Command::new("cat")
         .namespaces(Namespaces::USER | Namespaces::PID)
         .uid_map([IdMap::new(0, 0, 1)])
