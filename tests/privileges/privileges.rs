@@ -24,7 +24,7 @@ use crate::common;
 use clonexec::{CapMask, CapSet, Capability, Command, SecureBits, SockFilter, Step};
 use common::{
     SelfCopy, child_status, helper_command, must_report, own_status, report, reported, status_dec,
-    status_field, status_hex, stdout_of, unique_temp_path,
+    status_field, status_hex, stdout_of,
 };
 
 const HELPER_ENV: &str = "CLONEXEC_PRIVILEGES_HELPER";
@@ -700,7 +700,7 @@ mod seccomp {
     /// `mkdir` fails with EPERM under the filter while other programs run;
     /// /proc shows the filter mode.
     fn check_errno_filter(nnp: bool) {
-        let dir = unique_temp_path("seccomp-mkdir");
+        let dir = common::unique_temp_path("seccomp-mkdir");
         let out = Command::new("mkdir")
             .arg(&dir)
             .seccomp_filter(deny_mkdir())
