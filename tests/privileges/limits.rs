@@ -507,10 +507,12 @@ fn personality_query_value_refused() {
 /// and the fd copies `prepare()` makes land in holes below 16: to map one to
 /// fd 15 the child first moves it above 15, into a number the requested
 /// limit of 16 would refuse had it come down first (EMFILE; found by the
-/// `spawn` fuzz target, fuzz/regressions/spawn-tight-nofile).
+/// `spawn` fuzz target, fuzz/regressions/spawn-tight-nofile). Exclusive:
+/// another test's fds would fill the holes (or free numbers above 47), and
+/// the copies would land elsewhere, passing without building the case.
 #[test]
 fn nofile_lowered_after_the_fds_are_placed() {
-    let _guard = common::shared();
+    let _guard = common::exclusive();
     let (read, write) = rustix::pipe::pipe().expect("pipe");
     let mut fillers = Vec::new();
     loop {

@@ -6,8 +6,9 @@
 //! One test binary for what used to be seven. Its tests share one process:
 //! the ones that change or read what a process has once (`credentials`:
 //! its supplementary groups, its SIGUSR1 handler, its dumpable flag;
-//! `signals`: its signal dispositions) hold `common::exclusive()`, every
-//! other test `common::shared()`.
+//! `signals`: its signal dispositions; one `limits` test: which fd numbers
+//! are free) hold `common::exclusive()`, every other test
+//! `common::shared()`.
 
 #[path = "../common/mod.rs"]
 mod common;
