@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -54,17 +53,8 @@ fn temp_dir(test: &str) -> PathBuf {
 
 /// `(pid, pgrp, session)` from a `/proc/PID/stat` line.
 fn stat_ids(stat: &str) -> (i32, i32, i32) {
-    let pid = stat.split(' ').next().unwrap().parse().unwrap();
-    // Fields after the `(comm)`: state ppid pgrp session ...
-    let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    (pid, rest[2].parse().unwrap(), rest[3].parse().unwrap())
-}
-
-/// `tty_nr` (the controlling terminal's device number, 0 for none) from a
-/// `/proc/PID/stat` line.
-fn stat_tty(stat: &str) -> u64 {
-    let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    rest[4].parse().unwrap()
+    let stat = common::parse_stat(stat);
+    (stat.pid, stat.pgrp, stat.session)
 }
 
 /// The flags that give the program new namespaces `kinds` (comma list, may
@@ -124,50 +114,9 @@ fn public_copy(dir: &Path) -> String {
     copy.to_str().unwrap().to_owned()
 }
 
-/// One of clonexec's capability sets (`CapEff`, `CapBnd`, ...).
+/// One of this process's capability sets (`CapEff`, `CapBnd`, ...).
 fn own_caps(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
-        .unwrap()
-}
-
-/// A pseudo-terminal: `(master, slave)`, both close-on-exec and opened with
-/// `O_NOCTTY`, so the test process never takes it as its terminal.
-fn open_pty() -> (OwnedFd, OwnedFd) {
-    // SAFETY: plain libc calls on fds this function owns; `ptsname_r`
-    // writes at most `buf.len()` bytes into `buf`, which stays
-    // NUL-terminated for `open`.
-    unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(
-            master >= 0,
-            "posix_openpt: {}",
-            std::io::Error::last_os_error()
-        );
-        let master = OwnedFd::from_raw_fd(master);
-        let raw = std::os::fd::AsRawFd::as_raw_fd(&master);
-        assert_eq!(libc::grantpt(raw), 0, "grantpt");
-        assert_eq!(libc::unlockpt(raw), 0, "unlockpt");
-        let mut buf = [0 as libc::c_char; 128];
-        assert_eq!(
-            libc::ptsname_r(raw, buf.as_mut_ptr(), buf.len()),
-            0,
-            "ptsname_r"
-        );
-        let slave = libc::open(
-            buf.as_ptr(),
-            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
-        );
-        assert!(
-            slave >= 0,
-            "open slave: {}",
-            std::io::Error::last_os_error()
-        );
-        (master, OwnedFd::from_raw_fd(slave))
-    }
+    common::status_hex(&common::own_status(), field)
 }
 
 #[test]
@@ -676,7 +625,7 @@ fn ctrl_c_in_the_terminal_reaches_the_program() {
     use std::io::Write;
     use std::os::unix::process::CommandExt;
     for flags in [&[][..], &["--setsid"]] {
-        let (master, slave) = open_pty();
+        let common::Pty { master, slave } = common::Pty::open();
         // Open until the end: closing it would hang the terminal up.
         let mut master = std::fs::File::from(master);
         let mut cmd = command(BIN);
@@ -1613,7 +1562,10 @@ fn capability_flags_set_the_child_sets() {
 
 #[test]
 fn tty_flags_set_the_session_and_terminal() {
-    let (_master, slave) = open_pty();
+    let common::Pty {
+        master: _master,
+        slave,
+    } = common::Pty::open();
     let stat_with_tty_stdin = |args: &[&str]| {
         let out = command(BIN)
             .args(args)
@@ -1639,11 +1591,15 @@ fn tty_flags_set_the_session_and_terminal() {
     let stat = stat_with_tty_stdin(&["--ctty", "0"]);
     let (pid, _, sid) = stat_ids(&stat);
     assert_eq!(sid, pid);
-    assert_ne!(stat_tty(&stat), 0, "no controlling terminal: {stat}");
+    assert_ne!(
+        common::parse_stat(&stat).tty_nr,
+        0,
+        "no controlling terminal: {stat}"
+    );
     // ... and a nested clonexec --no-ctty detaches its program from it.
     let stat = stat_with_tty_stdin(&["--ctty", "0", "--", BIN, "--no-ctty"]);
     assert_eq!(
-        stat_tty(&stat),
+        common::parse_stat(&stat).tty_nr,
         0,
         "still has a controlling terminal: {stat}"
     );

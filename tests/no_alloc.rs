@@ -15,7 +15,9 @@
 //! pass vacuously.
 //!
 //! Both tests hold `LOCK`, so the detector test's deliberate child
-//! allocation never lands inside the real test's measurement.
+//! allocation never lands inside the real test's measurement. Alone in
+//! their binary: a global allocator is the whole binary's, and every other
+//! test's `CLONE_VM` children would count too.
 
 mod common;
 
@@ -152,15 +154,11 @@ fn exercise(cmd: &mut Command, expect_failure: bool) {
     }
 }
 
-fn root() -> bool {
-    common::is_root()
-}
-
 #[test]
 fn child_routine_never_allocates() {
     let _lock = common::lock(&LOCK);
     start_recording();
-    if !root() {
+    if !common::is_root() {
         common::skip(
             "the uid/gid/groups/capability combinations of child_routine_never_allocates",
             "needs root (euid 0)",
@@ -184,7 +182,8 @@ fn child_routine_never_allocates() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // A swap between the copies prepare() makes (see fd_mapping.rs).
+        // A swap between the copies prepare() makes (see
+        // tests/process/fd_mapping.rs).
         .fd(free[1], w1)
         .fd(free[0], w2)
         .close_other_fds(true)
@@ -195,7 +194,7 @@ fn child_routine_never_allocates() {
         .rlimit(Resource::CORE, 0, 0)
         .oom_score_adj(500)
         .no_new_privs(true);
-    if root() {
+    if common::is_root() {
         many.uid(65534)
             .gid(65534)
             .groups(&[65534, 100])
@@ -206,7 +205,7 @@ fn child_routine_never_allocates() {
     // Process group, kept groups, a cleared environment (default PATH).
     let mut other = Command::new("true");
     other.process_group(0).env_clear().env("X", "y");
-    if root() {
+    if common::is_root() {
         other.uid(1234).keep_groups(true);
     }
     exercise(&mut other, false);
@@ -214,7 +213,7 @@ fn child_routine_never_allocates() {
     // Failures at several steps, with attributes applied before them.
     let mut bad_cwd = Command::new("true");
     bad_cwd.current_dir("/nonexistent").setsid(true);
-    if root() {
+    if common::is_root() {
         bad_cwd.uid(65534).gid(65534);
     }
     exercise(&mut bad_cwd, true);

@@ -1,8 +1,10 @@
 //! Many spawns, successful and failed, leave nothing behind in the parent:
 //! no fd, no zombie, no memory mapping (the child's stack).
 //!
-//! This file holds a single test, so nothing else in its process opens fds
-//! or starts children while it counts.
+//! This file holds a single test, so nothing else in its process opens fds,
+//! maps memory (another test's thread stack, a library's stack cache) or
+//! starts children while it counts. A lock would not do: libtest starts
+//! and ends a thread for each test, whatever the test holds.
 
 mod common;
 

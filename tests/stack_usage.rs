@@ -16,6 +16,12 @@
 //!
 //! Needs root (seccomp without no_new_privs, pidfd_getfd, uid changes,
 //! namespaces).
+//!
+//! Alone in its binary: before each spawn it empties every stack-shaped
+//! mapping of this process (`MADV_DONTNEED`), which would pull the stack
+//! from under another test's child, and it expects exactly one of them to
+//! be touched; and CI runs it by name in a release build
+//! (`cargo test --release --test stack_usage`).
 
 mod common;
 

@@ -11,7 +11,7 @@
 //! more than a minute and a half.
 //!
 //! This file holds a single test, so nothing else in its process opens fds
-//! or starts children while it counts.
+//! or starts children while it counts, or meets its SIGUSR1 storm.
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! Sessions and process groups, as the child sees them in /proc/self/stat.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Step};
 use common::stat_fields;
@@ -30,12 +30,14 @@ fn my_pgrp_and_session() -> (i32, i32) {
 
 #[test]
 fn by_default_the_child_shares_our_group_and_session() {
+    let _guard = common::shared();
     let (_, pgrp, session) = child_ids(&mut Command::new("cat"));
     assert_eq!((pgrp, session), my_pgrp_and_session());
 }
 
 #[test]
 fn setsid_makes_the_child_a_session_and_group_leader() {
+    let _guard = common::shared();
     let (pid, pgrp, session) = child_ids(Command::new("cat").setsid(true));
     assert_eq!(pgrp, pid as i32);
     assert_eq!(session, pid as i32);
@@ -44,6 +46,7 @@ fn setsid_makes_the_child_a_session_and_group_leader() {
 
 #[test]
 fn process_group_zero_makes_a_new_group_in_our_session() {
+    let _guard = common::shared();
     let (pid, pgrp, session) = child_ids(Command::new("cat").process_group(0));
     assert_eq!(pgrp, pid as i32);
     assert_eq!(session, my_pgrp_and_session().1);
@@ -51,6 +54,7 @@ fn process_group_zero_makes_a_new_group_in_our_session() {
 
 #[test]
 fn process_group_joins_an_existing_group() {
+    let _guard = common::shared();
     let mut leader = Command::new("sleep")
         .arg("30")
         .process_group(0)
@@ -67,6 +71,7 @@ fn process_group_joins_an_existing_group() {
 
 #[test]
 fn joining_a_missing_group_fails_at_setpgid() {
+    let _guard = common::shared();
     // No process group can have an id past pid_max (at most 2^22).
     let err = Command::new("true")
         .process_group(i32::MAX)

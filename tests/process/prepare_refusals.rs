@@ -2,7 +2,7 @@
 //! `step() == None`, no errno, a message naming the program and the
 //! offending thing, and `InvalidInput` as an io::Error.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, IdMap, Namespaces, Stdio};
 
@@ -35,6 +35,7 @@ fn assert_refused(cmd: &mut Command, program: &str, needles: &[&str]) {
 
 #[test]
 fn nul_byte_in_an_argument_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("echo").arg("fine").arg("bad\0arg"),
         "echo",
@@ -44,11 +45,13 @@ fn nul_byte_in_an_argument_is_refused() {
 
 #[test]
 fn nul_byte_in_arg0_is_refused() {
+    let _guard = common::shared();
     assert_refused(Command::new("echo").arg0("a\0b"), "echo", &["arg0", "NUL"]);
 }
 
 #[test]
 fn nul_byte_in_the_program_is_refused() {
+    let _guard = common::shared();
     let err = Command::new("ec\0ho").prepare().unwrap_err();
     assert_eq!(err.step(), None);
     assert!(err.is_invalid_input());
@@ -64,6 +67,7 @@ fn nul_byte_in_the_program_is_refused() {
 
 #[test]
 fn nul_byte_in_an_env_value_or_key_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("env")
             .env("GOOD", "1")
@@ -80,6 +84,7 @@ fn nul_byte_in_an_env_value_or_key_is_refused() {
 
 #[test]
 fn equals_sign_in_an_env_key_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("env").env("A=B", "v"),
         "env",
@@ -90,6 +95,7 @@ fn equals_sign_in_an_env_key_is_refused() {
 
 #[test]
 fn nul_byte_in_the_cwd_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("true").current_dir("/tmp\0/x"),
         "true",
@@ -99,6 +105,7 @@ fn nul_byte_in_the_cwd_is_refused() {
 
 #[test]
 fn fd_target_mapped_twice_is_refused() {
+    let _guard = common::shared();
     let (_r1, w1) = common::pipe();
     let (_r2, w2) = common::pipe();
     assert_refused(
@@ -110,6 +117,7 @@ fn fd_target_mapped_twice_is_refused() {
 
 #[test]
 fn fd_target_also_set_with_stdio_is_refused() {
+    let _guard = common::shared();
     let (_r1, w1) = common::pipe();
     assert_refused(
         Command::new("true").stdout(Stdio::null()).fd(1, w1),
@@ -133,12 +141,14 @@ fn fd_target_also_set_with_stdio_is_refused() {
 
 #[test]
 fn negative_fd_target_is_refused() {
+    let _guard = common::shared();
     let (_r, w) = common::pipe();
     assert_refused(Command::new("true").fd(-1, w), "true", &["-1", "negative"]);
 }
 
 #[test]
 fn negative_process_group_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("true").process_group(-5),
         "true",
@@ -148,6 +158,7 @@ fn negative_process_group_is_refused() {
 
 #[test]
 fn fd_target_above_the_fd_limit_is_refused() {
+    let _guard = common::shared();
     let (_r, w) = common::pipe();
     assert_refused(
         Command::new("true").fd(i32::MAX, w),
@@ -160,6 +171,7 @@ fn fd_target_above_the_fd_limit_is_refused() {
 /// the name would be cut at it without a word.
 #[test]
 fn nul_byte_in_the_hostname_or_domainname_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("true")
             .namespaces(Namespaces::UTS)
@@ -180,6 +192,7 @@ fn nul_byte_in_the_hostname_or_domainname_is_refused() {
 /// the child would go on as the caller (root) where std's Command fails.
 #[test]
 fn uid_or_gid_of_minus_one_is_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("true").uid(u32::MAX),
         "true",
@@ -214,6 +227,7 @@ fn uid_or_gid_of_minus_one_is_refused() {
 /// (u32)-1, which a range ending exactly at 2^32 does.
 #[test]
 fn id_map_range_reaching_minus_one_is_refused() {
+    let _guard = common::shared();
     let user = || {
         let mut cmd = Command::new("true");
         cmd.namespaces(Namespaces::USER);
@@ -246,6 +260,7 @@ fn id_map_range_reaching_minus_one_is_refused() {
 
 #[test]
 fn valid_input_is_accepted() {
+    let _guard = common::shared();
     // The refusals above are specific: the same commands without the bad
     // part prepare fine.
     let (_r, w) = common::pipe();

@@ -1,34 +1,18 @@
 //! lock_mounts(true): mounts made before it cannot be undone one by one.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Mount, Namespaces};
-
-/// A fresh empty directory under the temp dir, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("clonexec-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
+use common::TempDir;
 
 /// Runs `umount DIR` in a child that mounted a tmpfs on DIR, with or
 /// without lock_mounts, and returns whether the unmount succeeded.
 fn child_can_unmount(dir: &TempDir, lock: bool) -> bool {
-    let script = format!("umount {} 2>/dev/null", dir.0.display());
+    let script = format!("umount {} 2>/dev/null", dir.path().display());
     let status = Command::new("sh")
         .args(["-c", &script])
         .namespaces(Namespaces::MOUNT)
-        .mount(Mount::tmpfs(&dir.0))
+        .mount(Mount::tmpfs(dir.path()))
         .lock_mounts(lock)
         .status()
         .unwrap();
@@ -37,6 +21,7 @@ fn child_can_unmount(dir: &TempDir, lock: bool) -> bool {
 
 #[test]
 fn lock_mounts_keeps_the_program_from_unmounting() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "lock_mounts_keeps_the_program_from_unmounting",
         "needs a mount namespace, and clone refuses CLONE_NEW* flags (EINVAL)",
@@ -61,6 +46,7 @@ fn lock_mounts_keeps_the_program_from_unmounting() {
 
 #[test]
 fn lock_mounts_maps_only_the_childs_ids() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "lock_mounts_maps_only_the_childs_ids",
         "needs a mount namespace, and clone refuses CLONE_NEW* flags (EINVAL)",
@@ -88,6 +74,7 @@ fn lock_mounts_maps_only_the_childs_ids() {
 
 #[test]
 fn lock_mounts_is_refused_without_a_mount_namespace_or_with_a_uid_change() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .lock_mounts(true)
         .prepare()

@@ -9,16 +9,21 @@
 //! as a helper that is a session leader with the pty as its controlling
 //! terminal, and the helper spawns the child under test.
 
-mod attr_support;
-mod common;
+use crate::common;
 
 use std::os::fd::{AsFd, OwnedFd};
 
-use attr_support::*;
 use clonexec::{Command, Stdio, Step};
+use common::{
+    Pty, Stat, assert_success, helper_command, must_report, parse_stat, report, stdout_of,
+    unique_temp_path,
+};
 
 const HELPER_ENV: &str = "CLONEXEC_TTY_HELPER";
-const HELPER_TEST: &str = "tty_helper";
+/// The helper test's full name, for `--exact`.
+fn helper_test() -> String {
+    common::test_name!(tty_helper)
+}
 const ENOTTY: i32 = 25;
 
 /// `cat /proc/self/stat` with the given setup; returns the child's pid and
@@ -99,7 +104,7 @@ fn tty_helper() {
 /// controlling terminal; returns its output.
 fn run_helper(pty: &Pty, mode: &str) -> String {
     stdout_of(
-        helper_command(HELPER_TEST, HELPER_ENV, mode)
+        helper_command(&helper_test(), HELPER_ENV, mode)
             .stdin(Stdio::from(pty.slave()))
             .setsid(true)
             .controlling_tty(0),
@@ -118,6 +123,7 @@ fn num(out: &str, key: &str) -> i64 {
 /// foreground group.
 #[test]
 fn controlling_tty_from_stdin() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (pid, stat) = child_stat(
         Command::new("cat")
@@ -135,6 +141,7 @@ fn controlling_tty_from_stdin() {
 /// controlling_tty names the fd number in the child, after the fd mapping.
 #[test]
 fn controlling_tty_after_fd_mapping() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (pid, stat) = child_stat(
         Command::new("cat")
@@ -152,6 +159,7 @@ fn controlling_tty_after_fd_mapping() {
 /// controlling_tty() has no controlling terminal.
 #[test]
 fn setsid_alone_takes_no_tty() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (pid, stat) = child_stat(
         Command::new("cat")
@@ -166,6 +174,7 @@ fn setsid_alone_takes_no_tty() {
 /// child at Step::ControllingTty.
 #[test]
 fn controlling_tty_on_non_tty_fails_at_its_step() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .stdin(Stdio::null())
         .setsid(true)
@@ -182,6 +191,7 @@ fn controlling_tty_on_non_tty_fails_at_its_step() {
 /// Step::ControllingTty.
 #[test]
 fn controlling_tty_does_not_steal() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "controlling_tty_does_not_steal",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -200,6 +210,7 @@ fn controlling_tty_does_not_steal() {
 
 #[test]
 fn controlling_tty_refused_without_setsid() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .controlling_tty(0)
         .prepare()
@@ -222,6 +233,7 @@ fn controlling_tty_refused_without_setsid() {
 /// pgrp == tpgid == the child's pid, in the helper's session.
 #[test]
 fn foreground_makes_child_group_foreground() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "foreground_makes_child_group_foreground",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -243,6 +255,7 @@ fn foreground_makes_child_group_foreground() {
 /// the helper's group, which stays in the foreground.
 #[test]
 fn helper_child_without_foreground() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "helper_child_without_foreground",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -261,6 +274,7 @@ fn helper_child_without_foreground() {
 /// terminal fails in the child: Step::Foreground with ENOTTY.
 #[test]
 fn foreground_on_foreign_tty_fails_at_its_step() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let err = Command::new("true")
         .process_group(0)
@@ -279,6 +293,7 @@ fn foreground_on_foreign_tty_fails_at_its_step() {
 /// it with no_controlling_tty(true): tty_nr 0, same session.
 #[test]
 fn no_controlling_tty_detaches() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "no_controlling_tty_detaches",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -298,6 +313,7 @@ fn no_controlling_tty_detaches() {
 /// exec of a program the empty root does not have.
 #[test]
 fn no_controlling_tty_without_tty_in_chroot() {
+    let _guard = common::shared();
     if common::skip_unless_root("no_controlling_tty_without_tty_in_chroot") {
         return;
     }
@@ -318,6 +334,7 @@ fn no_controlling_tty_without_tty_in_chroot() {
 /// Without a terminal, no_controlling_tty(true) changes nothing.
 #[test]
 fn no_controlling_tty_without_tty() {
+    let _guard = common::shared();
     let (pid, stat) = child_stat(
         Command::new("cat")
             .stdin(Stdio::null())
@@ -330,6 +347,7 @@ fn no_controlling_tty_without_tty() {
 
 #[test]
 fn no_controlling_tty_contradicts_controlling_tty() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .setsid(true)
         .controlling_tty(0)
@@ -345,6 +363,7 @@ fn no_controlling_tty_contradicts_controlling_tty() {
 
 #[test]
 fn setsid_if_tty_with_tty_stdin() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (pid, stat) = child_stat(
         Command::new("cat")
@@ -358,6 +377,7 @@ fn setsid_if_tty_with_tty_stdin() {
 
 #[test]
 fn setsid_if_tty_with_tty_stderr_only() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (pid, stat) = child_stat(
         Command::new("cat")
@@ -371,6 +391,7 @@ fn setsid_if_tty_with_tty_stderr_only() {
 /// The terminal given with fd(0, ...) counts as the child's stdin.
 #[test]
 fn setsid_if_tty_with_tty_mapped_by_fd() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (pid, stat) = child_stat(
         Command::new("cat")
@@ -383,6 +404,7 @@ fn setsid_if_tty_with_tty_mapped_by_fd() {
 
 #[test]
 fn setsid_if_tty_without_tty_keeps_session() {
+    let _guard = common::shared();
     let (pid, stat) = child_stat(
         Command::new("cat")
             .stdin(Stdio::null())
@@ -396,6 +418,7 @@ fn setsid_if_tty_without_tty_keeps_session() {
 /// Without setsid_if_tty, a terminal on stdin changes nothing.
 #[test]
 fn tty_stdin_alone_keeps_session() {
+    let _guard = common::shared();
     let pty = Pty::open();
     let (_, stat) = child_stat(
         Command::new("cat")

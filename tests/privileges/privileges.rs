@@ -19,14 +19,19 @@
 //! uid 0 (without `SECBIT_NOROOT`) F(inheritable) = F(permitted) = all and
 //! F(effective) is set.
 
-mod attr_support;
-mod common;
+use crate::common;
 
-use attr_support::*;
 use clonexec::{CapMask, CapSet, Capability, Command, SecureBits, SockFilter, Step};
+use common::{
+    SelfCopy, child_status, helper_command, must_report, own_status, report, reported, status_dec,
+    status_field, status_hex, stdout_of,
+};
 
 const HELPER_ENV: &str = "CLONEXEC_PRIVILEGES_HELPER";
-const HELPER_TEST: &str = "privileges_helper";
+/// The helper test's full name, for `--exact`.
+fn helper_test() -> String {
+    common::test_name!(privileges_helper)
+}
 
 const NOBODY: u32 = 65534;
 const EPERM: i32 = 1;
@@ -59,11 +64,6 @@ fn mask(caps: &[Capability]) -> CapMask {
 
 fn bits(caps: &[Capability]) -> u64 {
     mask(caps).bits()
-}
-
-/// The child's `/proc/self/status`, as read by `cat`.
-fn child_status(cmd: &mut Command) -> String {
-    stdout_of(cmd.arg("/proc/self/status"))
 }
 
 /// Skips `test` (see `common::skip`) unless this process holds all of
@@ -157,6 +157,7 @@ fn caps_from_helper(output: &str) -> Caps {
 /// exec, P' = E' = ambient, I as given, bounding untouched.
 #[test]
 fn caps_root_to_nobody_with_ambient() {
+    let _guard = common::shared();
     const NAME: &str = "caps_root_to_nobody_with_ambient";
     let wanted = [Capability::NET_BIND_SERVICE, Capability::NET_RAW];
     if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &wanted) {
@@ -204,6 +205,7 @@ fn caps_root_to_nobody_with_ambient() {
 /// inheritable set stays as given.
 #[test]
 fn caps_root_to_nobody_without_ambient() {
+    let _guard = common::shared();
     const NAME: &str = "caps_root_to_nobody_without_ambient";
     let wanted = [Capability::NET_BIND_SERVICE, Capability::NET_RAW];
     if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &wanted) {
@@ -238,6 +240,7 @@ fn caps_root_to_nobody_without_ambient() {
 /// change), so it is ambient, permitted and effective after exec.
 #[test]
 fn ambient_caps_alone_root_to_nobody() {
+    let _guard = common::shared();
     const NAME: &str = "ambient_caps_alone_root_to_nobody";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::NET_BIND_SERVICE])
@@ -269,6 +272,7 @@ fn ambient_caps_alone_root_to_nobody() {
 /// CAP_SETPCAP) and is what the unprivileged program sees.
 #[test]
 fn bounding_set_root_to_nobody() {
+    let _guard = common::shared();
     const NAME: &str = "bounding_set_root_to_nobody";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::NET_BIND_SERVICE, Capability::SETPCAP])
@@ -305,6 +309,7 @@ fn bounding_set_root_to_nobody() {
 /// set (plus its inheritable set), not everything.
 #[test]
 fn bounding_set_limits_root_exec() {
+    let _guard = common::shared();
     const NAME: &str = "bounding_set_limits_root_exec";
     if common::skip_unless_root(NAME) || skip_unless_parent_has(NAME, &[Capability::SETPCAP]) {
         return;
@@ -334,6 +339,7 @@ fn bounding_set_limits_root_exec() {
 /// sets were before exec; the inheritable set is kept.
 #[test]
 fn root_exec_regrants_bounding_set_without_noroot() {
+    let _guard = common::shared();
     const NAME: &str = "root_exec_regrants_bounding_set_without_noroot";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::CHOWN, Capability::KILL])
@@ -365,6 +371,7 @@ fn root_exec_regrants_bounding_set_without_noroot() {
 /// securebits line; the helper shows them with PR_GET_SECUREBITS.
 #[test]
 fn noroot_securebits_root_to_root() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "noroot_securebits_root_to_root",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -409,7 +416,7 @@ fn noroot_securebits_root_to_root() {
 
     // With KILL ambient, through the helper (which also reads securebits).
     let out = stdout_of(
-        helper_command(HELPER_TEST, HELPER_ENV, "securebits")
+        helper_command(&helper_test(), HELPER_ENV, "securebits")
             .capabilities(sets)
             .securebits(noroot)
             .ambient_caps([Capability::KILL]),
@@ -440,6 +447,7 @@ fn noroot_securebits_root_to_root() {
 /// capability are installed. Exec clears KEEP_CAPS but not its lock.
 #[test]
 fn keep_caps_locked_root_to_nobody() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "keep_caps_locked_root_to_nobody",
         "runs a copy of this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -454,9 +462,9 @@ fn keep_caps_locked_root_to_nobody() {
     }
     let before = Caps::of(&own_status());
     let bind = mask(&[Capability::NET_BIND_SERVICE]);
-    let copy = HelperCopy::new();
+    let copy = SelfCopy::new();
     let out = stdout_of(
-        copy.command(HELPER_TEST, HELPER_ENV, "securebits")
+        copy.command(&helper_test(), HELPER_ENV, "securebits")
             .uid(NOBODY)
             .gid(NOBODY)
             .securebits(SecureBits::KEEP_CAPS | SecureBits::KEEP_CAPS_LOCKED)
@@ -489,13 +497,18 @@ fn keep_caps_locked_root_to_nobody() {
 /// Without `securebits()`, the child has the caller's securebits.
 #[test]
 fn securebits_default_is_inherited() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "securebits_default_is_inherited",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
     ) {
         return;
     }
-    let out = stdout_of(&mut helper_command(HELPER_TEST, HELPER_ENV, "securebits"));
+    let out = stdout_of(&mut helper_command(
+        &helper_test(),
+        HELPER_ENV,
+        "securebits",
+    ));
     // KEEP_CAPS (bit 4) is cleared by exec.
     let expected = own_securebits() & !(SecureBits::KEEP_CAPS.bits() as i32);
     assert_eq!(must_report(&out, "SECUREBITS"), expected.to_string());
@@ -505,6 +518,7 @@ fn securebits_default_is_inherited() {
 /// itself is cleared by exec, its lock is not).
 #[test]
 fn securebits_locks_visible_after_exec() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "securebits_locks_visible_after_exec",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -520,7 +534,7 @@ fn securebits_locks_visible_after_exec() {
         | SecureBits::KEEP_CAPS_LOCKED
         | SecureBits::NO_CAP_AMBIENT_RAISE
         | SecureBits::NO_CAP_AMBIENT_RAISE_LOCKED;
-    let out = stdout_of(helper_command(HELPER_TEST, HELPER_ENV, "securebits").securebits(asked));
+    let out = stdout_of(helper_command(&helper_test(), HELPER_ENV, "securebits").securebits(asked));
     assert_eq!(must_report(&out, "SECUREBITS"), asked.bits().to_string());
 }
 
@@ -528,6 +542,7 @@ fn securebits_locks_visible_after_exec() {
 /// fails in the child with EPERM and names its step.
 #[test]
 fn no_cap_ambient_raise_blocks_ambient_caps() {
+    let _guard = common::shared();
     const NAME: &str = "no_cap_ambient_raise_blocks_ambient_caps";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::SETPCAP, Capability::NET_BIND_SERVICE])
@@ -550,6 +565,7 @@ fn no_cap_ambient_raise_blocks_ambient_caps() {
 /// whether the set comes from capabilities() or from ambient_caps().
 #[test]
 fn inheritable_outside_bounding_set_fails_at_capset() {
+    let _guard = common::shared();
     const NAME: &str = "inheritable_outside_bounding_set_fails_at_capset";
     if common::skip_unless_root(NAME)
         || skip_unless_parent_has(NAME, &[Capability::CHOWN, Capability::KILL])
@@ -584,6 +600,7 @@ fn inheritable_outside_bounding_set_fails_at_capset() {
 /// the kernel at Step::SecureBits with EPERM.
 #[test]
 fn unknown_securebits_refused() {
+    let _guard = common::shared();
     if common::skip_unless_root("unknown_securebits_refused") {
         return;
     }
@@ -609,6 +626,7 @@ fn unknown_securebits_refused() {
 
 #[test]
 fn no_new_privs_shown_in_status() {
+    let _guard = common::shared();
     let parent = status_dec(&own_status(), "NoNewPrivs");
     let on = child_status(Command::new("cat").no_new_privs(true));
     assert_eq!(status_dec(&on, "NoNewPrivs"), 1, "{on}");
@@ -682,7 +700,7 @@ mod seccomp {
     /// `mkdir` fails with EPERM under the filter while other programs run;
     /// /proc shows the filter mode.
     fn check_errno_filter(nnp: bool) {
-        let dir = unique_temp_path("seccomp-mkdir");
+        let dir = common::unique_temp_path("seccomp-mkdir");
         let out = Command::new("mkdir")
             .arg(&dir)
             .seccomp_filter(deny_mkdir())
@@ -721,11 +739,13 @@ mod seccomp {
 
     #[test]
     fn seccomp_errno_filter_with_no_new_privs() {
+        let _guard = common::shared();
         check_errno_filter(true);
     }
 
     #[test]
     fn seccomp_errno_filter_without_no_new_privs() {
+        let _guard = common::shared();
         if common::skip_unless_root("seccomp_errno_filter_without_no_new_privs")
             || skip_unless_parent_has(
                 "seccomp_errno_filter_without_no_new_privs",
@@ -755,11 +775,13 @@ mod seccomp {
 
     #[test]
     fn seccomp_kill_filter_with_no_new_privs() {
+        let _guard = common::shared();
         check_kill_filter(true);
     }
 
     #[test]
     fn seccomp_kill_filter_without_no_new_privs() {
+        let _guard = common::shared();
         if common::skip_unless_root("seccomp_kill_filter_without_no_new_privs")
             || skip_unless_parent_has(
                 "seccomp_kill_filter_without_no_new_privs",
@@ -775,6 +797,7 @@ mod seccomp {
     /// the exec step fail with the filter's errno.
     #[test]
     fn seccomp_filter_applies_to_the_exec() {
+        let _guard = common::shared();
         let err = Command::new("true")
             .seccomp_filter(filter(&[NR_EXECVE, NR_EXECVEAT], RET_ERRNO | EPERM as u32))
             .no_new_privs(true)
@@ -791,6 +814,7 @@ mod seccomp {
     /// rt_sigprocmask must not break a spawn that sets a signal mask.
     #[test]
     fn seccomp_filter_does_not_block_the_signal_mask_step() {
+        let _guard = common::shared();
         const NR_RT_SIGPROCMASK: u32 = 14;
         let result = Command::new("true")
             .seccomp_filter(filter(&[NR_RT_SIGPROCMASK], RET_ERRNO | EPERM as u32))
@@ -812,6 +836,7 @@ mod seccomp {
     /// fails with ENOENT.
     #[test]
     fn seccomp_kill_during_setup_not_reported_as_spawned() {
+        let _guard = common::shared();
         const NR_RT_SIGPROCMASK: u32 = 14;
         let result = Command::new("/nonexistent/program")
             .seccomp_filter(filter(&[NR_RT_SIGPROCMASK], RET_KILL_PROCESS))
@@ -832,6 +857,7 @@ mod seccomp {
     /// program.
     #[test]
     fn seccomp_filter_does_not_block_ptrace_traceme() {
+        let _guard = common::shared();
         const NR_PTRACE: u32 = 101;
         let result = Command::new("true")
             .seccomp_filter(filter(&[NR_PTRACE], RET_ERRNO | EPERM as u32))
@@ -862,6 +888,7 @@ mod seccomp {
     /// TSYNC and LOG are accepted and the filter is installed.
     #[test]
     fn seccomp_flags_tsync_log() {
+        let _guard = common::shared();
         let text = stdout_of(
             Command::new("cat")
                 .arg("/proc/self/status")
@@ -877,6 +904,7 @@ mod seccomp {
     /// With no_new_privs the same spawn works.
     #[test]
     fn seccomp_without_privilege_fails_at_its_step() {
+        let _guard = common::shared();
         if common::skip_unless_root("seccomp_without_privilege_fails_at_its_step") {
             return;
         }
@@ -912,6 +940,7 @@ mod seccomp {
 
 #[test]
 fn new_session_keyring_differs_from_inherited() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "new_session_keyring_differs_from_inherited",
         "re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary), and keyctl is not implemented (ENOSYS)",
@@ -919,8 +948,9 @@ fn new_session_keyring_differs_from_inherited() {
         return;
     }
     let id = |new: bool| {
-        let out =
-            stdout_of(helper_command(HELPER_TEST, HELPER_ENV, "keyring").new_session_keyring(new));
+        let out = stdout_of(
+            helper_command(&helper_test(), HELPER_ENV, "keyring").new_session_keyring(new),
+        );
         reported(&out, "KEYRING")
             .map(|id| id.parse::<i64>().unwrap())
             .ok_or(out)
@@ -928,7 +958,9 @@ fn new_session_keyring_differs_from_inherited() {
     let inherited_a = match id(false) {
         Ok(id) => id,
         Err(out) => {
-            let why = reported(&out, "KEYRING_ERROR");
+            // Not `reported`: a helper that did not run at all (a wrong
+            // test name given to --exact) must not pass as a skip.
+            let why = must_report(&out, "KEYRING_ERROR");
             common::skip(
                 "new_session_keyring_differs_from_inherited",
                 format_args!("keyctl fails: {why:?}"),
@@ -955,6 +987,7 @@ fn new_session_keyring_differs_from_inherited() {
 /// it: the child can add a key to it.
 #[test]
 fn new_session_keyring_usable_after_uid_change() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "new_session_keyring_usable_after_uid_change",
         "keyctl is not implemented (ENOSYS), and the helper is a copy of this test binary (ENOEXEC for a foreign-architecture binary)",
@@ -964,9 +997,9 @@ fn new_session_keyring_usable_after_uid_change() {
     if common::skip_unless_root("new_session_keyring_usable_after_uid_change") {
         return;
     }
-    let copy = HelperCopy::new();
+    let copy = SelfCopy::new();
     let out = stdout_of(
-        copy.command(HELPER_TEST, HELPER_ENV, "keyring_add")
+        copy.command(&helper_test(), HELPER_ENV, "keyring_add")
             .uid(NOBODY)
             .gid(NOBODY)
             .new_session_keyring(true),
@@ -1012,6 +1045,7 @@ fn unknown_capability() -> Option<Capability> {
 
 #[test]
 fn unknown_capability_refused() {
+    let _guard = common::shared();
     let Some(bad) = unknown_capability() else {
         common::skip(
             "unknown_capability_refused",
@@ -1062,6 +1096,7 @@ fn unknown_capability_refused() {
 
 #[test]
 fn effective_outside_permitted_refused() {
+    let _guard = common::shared();
     assert_refused(
         Command::new("true").capabilities(CapSet {
             permitted: mask(&[Capability::CHOWN]),
@@ -1074,6 +1109,7 @@ fn effective_outside_permitted_refused() {
 
 #[test]
 fn ambient_outside_capset_refused() {
+    let _guard = common::shared();
     let chown = mask(&[Capability::CHOWN]);
     assert_refused(
         Command::new("true")
@@ -1089,6 +1125,7 @@ fn ambient_outside_capset_refused() {
 
 #[test]
 fn seccomp_filter_size_refused() {
+    let _guard = common::shared();
     let allow = SockFilter {
         code: 0x06,
         jt: 0,

@@ -2,24 +2,26 @@
 //! `/proc/self/limits`, `/proc/self/oom_score_adj`, `/proc/self/personality`,
 //! that the parent is left alone, and the checks `prepare()` makes.
 
-mod attr_support;
-mod common;
+use crate::common;
 
 use std::sync::{Mutex, MutexGuard};
 
-use attr_support::*;
 use clonexec::{Command, IdMap, Namespaces, Resource, Step};
+use common::{assert_success, helper_command, report, reported, stdout_of, unique_temp_path};
 
 /// The oom tests compare this process's oom_score_adj before and after:
 /// one at a time.
 static OOM: Mutex<()> = Mutex::new(());
 
 fn oom_lock() -> MutexGuard<'static, ()> {
-    OOM.lock().unwrap_or_else(|e| e.into_inner())
+    common::lock(&OOM)
 }
 
 const HELPER_ENV: &str = "CLONEXEC_LIMITS_HELPER";
-const HELPER_TEST: &str = "limits_helper";
+/// The helper test's full name, for `--exact`.
+fn helper_test() -> String {
+    common::test_name!(limits_helper)
+}
 
 const EPERM: i32 = 1;
 const EACCES: i32 = 13;
@@ -90,6 +92,7 @@ fn limits_helper() {
 /// hard one; the parent's limit does not move.
 #[test]
 fn nofile_limit_seen_by_shell() {
+    let _guard = common::shared();
     let before = own_limit(libc::RLIMIT_NOFILE);
     let hard = before.1.min(4321);
     let soft = hard.min(1234);
@@ -111,6 +114,7 @@ fn nofile_limit_seen_by_shell() {
 /// last values.
 #[test]
 fn limits_shown_in_proc() {
+    let _guard = common::shared();
     let nofile_before = own_limit(libc::RLIMIT_NOFILE);
     let core_before = own_limit(libc::RLIMIT_CORE);
     let fsize_before = own_limit(libc::RLIMIT_FSIZE);
@@ -159,6 +163,7 @@ fn limits_shown_in_proc() {
 /// "unlimited" (CORE, whose soft limit is often 0).
 #[test]
 fn core_limit_infinity() {
+    let _guard = common::shared();
     if own_limit(libc::RLIMIT_CORE).1 != Resource::INFINITY {
         common::skip("core_limit_infinity", "the CORE hard limit is finite here");
         return;
@@ -179,6 +184,7 @@ fn core_limit_infinity() {
 /// CAP_SYS_RESOURCE): the failure is reported as Step::Rlimit with EPERM.
 #[test]
 fn nofile_above_nr_open_fails_at_rlimit_step() {
+    let _guard = common::shared();
     let nr_open: u64 = std::fs::read_to_string("/proc/sys/fs/nr_open")
         .unwrap()
         .trim()
@@ -204,6 +210,7 @@ fn nofile_above_nr_open_fails_at_rlimit_step() {
 /// an unexplained "placing child fd 5 failed: EINVAL".
 #[test]
 fn fd_target_above_the_childs_nofile_limit_refused() {
+    let _guard = common::shared();
     let null = std::fs::File::open("/dev/null").unwrap();
     let result = Command::new("true")
         .rlimit(Resource::NOFILE, 4, 4)
@@ -220,6 +227,7 @@ fn fd_target_above_the_childs_nofile_limit_refused() {
 /// lowered, so that this process keeps its own).
 #[test]
 fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "fd_target_allowed_by_the_childs_raised_nofile_limit",
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
@@ -235,7 +243,11 @@ fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
         return;
     }
     let out = stdout_of(
-        helper_command(HELPER_TEST, HELPER_ENV, "raise_nofile").rlimit(Resource::NOFILE, 100, hard),
+        helper_command(&helper_test(), HELPER_ENV, "raise_nofile").rlimit(
+            Resource::NOFILE,
+            100,
+            hard,
+        ),
     );
     assert_eq!(
         reported(&out, "STATUS").as_deref(),
@@ -246,6 +258,7 @@ fn fd_target_allowed_by_the_childs_raised_nofile_limit() {
 
 #[test]
 fn rlimit_soft_above_hard_refused() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .rlimit(Resource::NOFILE, 20, 10)
         .prepare()
@@ -279,6 +292,7 @@ fn own_oom_score_adj() -> String {
 
 #[test]
 fn oom_score_adj_raised() {
+    let _guard = common::shared();
     let _lock = oom_lock();
     let before = own_oom_score_adj();
     let out = stdout_of(
@@ -299,6 +313,7 @@ fn oom_score_adj_raised() {
 /// Step::OomScoreAdj. Which one applies is probed with a plain shell first.
 #[test]
 fn oom_score_adj_lowered() {
+    let _guard = common::shared();
     if common::skip_unless_root("oom_score_adj_lowered") {
         return;
     }
@@ -351,6 +366,7 @@ impl Drop for RestoreOom {
 /// message naming oom_score_adj); what must never happen is the leak.
 #[test]
 fn oom_score_adj_with_user_namespace_refused_or_contained() {
+    let _guard = common::shared();
     if common::skip_unless_root("oom_score_adj_with_user_namespace_refused_or_contained") {
         return;
     }
@@ -382,9 +398,11 @@ fn oom_score_adj_with_user_namespace_refused_or_contained() {
 /// pid1_init is no way around the refusal above.
 #[test]
 fn oom_score_adj_with_pid1_init_and_id_maps_is_refused() {
+    let _guard = common::shared();
     // The init and its program share our memory without CLONE_VFORK there,
     // like any child with id maps: the write would reach the caller too.
-    // (Without id maps the init writes it, see tests/pid1_init.rs.)
+    // (Without id maps the init writes it, see
+    // tests/namespaces/pid1_init.rs.)
     let err = Command::new("cat")
         .namespaces(Namespaces::USER | Namespaces::PID)
         .uid_map([IdMap::new(0, 0, 1)])
@@ -403,6 +421,7 @@ fn oom_score_adj_with_pid1_init_and_id_maps_is_refused() {
 /// a program the empty root does not have.
 #[test]
 fn oom_score_adj_with_chroot_without_proc() {
+    let _guard = common::shared();
     if common::skip_unless_root("oom_score_adj_with_chroot_without_proc") {
         return;
     }
@@ -422,6 +441,7 @@ fn oom_score_adj_with_chroot_without_proc() {
 
 #[test]
 fn oom_score_adj_out_of_range_refused() {
+    let _guard = common::shared();
     for bad in [5000, 1001, -1001] {
         let err = Command::new("true")
             .oom_score_adj(bad)
@@ -452,6 +472,7 @@ fn own_personality() -> String {
 
 #[test]
 fn personality_addr_no_randomize() {
+    let _guard = common::shared();
     let before = own_personality();
     let out = stdout_of(
         Command::new("cat")
@@ -471,6 +492,7 @@ fn personality_addr_no_randomize() {
 
 #[test]
 fn personality_query_value_refused() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .personality(0xffff_ffff)
         .prepare()
@@ -485,9 +507,12 @@ fn personality_query_value_refused() {
 /// and the fd copies `prepare()` makes land in holes below 16: to map one to
 /// fd 15 the child first moves it above 15, into a number the requested
 /// limit of 16 would refuse had it come down first (EMFILE; found by the
-/// `spawn` fuzz target, fuzz/regressions/spawn-tight-nofile).
+/// `spawn` fuzz target, fuzz/regressions/spawn-tight-nofile). Exclusive:
+/// another test's fds would fill the holes (or free numbers above 47), and
+/// the copies would land elsewhere, passing without building the case.
 #[test]
 fn nofile_lowered_after_the_fds_are_placed() {
+    let _guard = common::exclusive();
     let (read, write) = rustix::pipe::pipe().expect("pipe");
     let mut fillers = Vec::new();
     loop {

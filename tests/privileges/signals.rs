@@ -3,33 +3,19 @@
 //! and `ptrace_traceme`.
 //!
 //! Signal dispositions are per process, so every test here holds
-//! [`DISPOSITIONS`] while it runs: one test's `SIG_IGN` must not show in
-//! another test's child. Every change to this process is undone by a guard,
-//! also when an assertion fails.
+//! `common::exclusive()` while it runs: one test's `SIG_IGN` or handler
+//! must not show in another test's child, nor meet another test's handler
+//! (credentials.rs installs one for SIGUSR1). Every change to this process
+//! is undone by a guard, also when an assertion fails.
 
-mod attr_support;
-mod common;
+use crate::common;
 
-use std::sync::{Mutex, MutexGuard};
-
-use attr_support::*;
 use clonexec::{Command, SigSet, Signal};
-
-static DISPOSITIONS: Mutex<()> = Mutex::new(());
-
-fn serialize() -> MutexGuard<'static, ()> {
-    DISPOSITIONS.lock().unwrap_or_else(|e| e.into_inner())
-}
+use common::{child_status, own_status, own_thread_status, status_dec, status_field, status_hex};
 
 const USR1_BIT: u64 = 1 << (10 - 1);
 const USR2_BIT: u64 = 1 << (12 - 1);
 const PIPE_BIT: u64 = 1 << (13 - 1);
-
-/// The child's `/proc/self/status`, read by `cat` (which installs no
-/// handlers and blocks nothing).
-fn child_status(cmd: &mut Command) -> String {
-    stdout_of(cmd.arg("/proc/self/status"))
-}
 
 /// Blocks signals in the current thread until dropped.
 struct BlockedInThread {
@@ -111,7 +97,7 @@ extern "C" fn do_nothing(_: libc::c_int) {}
 
 #[test]
 fn explicit_signal_mask() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let set: SigSet = [Signal::USR1, Signal::USR2].into_iter().collect();
     let status = child_status(Command::new("cat").signal_mask(set));
     assert_eq!(status_field(&status, "SigBlk"), Some("0000000000000a00"));
@@ -121,7 +107,7 @@ fn explicit_signal_mask() {
 /// the all-blocked mask the library uses across the clone).
 #[test]
 fn default_signal_mask_is_the_spawning_threads() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let before = status_hex(&own_thread_status(), "SigBlk");
     {
         let _blocked = BlockedInThread::new(&[libc::SIGUSR1]);
@@ -141,7 +127,7 @@ fn default_signal_mask_is_the_spawning_threads() {
 /// An explicit mask replaces the thread's mask, also with an empty set.
 #[test]
 fn explicit_empty_mask_overrides_the_threads() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let _blocked = BlockedInThread::new(&[libc::SIGUSR1, libc::SIGTERM]);
     let status = child_status(Command::new("cat").signal_mask(SigSet::EMPTY));
     assert_eq!(status_hex(&status, "SigBlk"), 0, "{status}");
@@ -154,7 +140,7 @@ fn explicit_empty_mask_overrides_the_threads() {
 /// except SIGPIPE, which the library always resets (Rust ignores it).
 #[test]
 fn ignored_signals_kept_by_default() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let parent_ign = status_hex(&own_status(), "SigIgn");
     let usr2_before = handler_of(libc::SIGUSR2);
     let status = {
@@ -178,7 +164,7 @@ fn ignored_signals_kept_by_default() {
 
 #[test]
 fn reset_ignored_signals_resets_them() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let _ign = Disposition::new(libc::SIGUSR2, libc::SIG_IGN);
     let status = child_status(Command::new("cat").reset_ignored_signals(true));
     // qemu-user keeps the host's signal 32 ignored for itself, and no guest
@@ -196,7 +182,7 @@ fn reset_ignored_signals_resets_them() {
 /// A caught signal is neither caught nor ignored in the child.
 #[test]
 fn handlers_not_inherited() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let status = {
         let _handler =
             Disposition::new(libc::SIGUSR1, do_nothing as *const () as libc::sighandler_t);
@@ -229,13 +215,13 @@ impl Drop for Tracee {
 /// before running any of it); after PTRACE_DETACH it runs to completion.
 #[test]
 fn ptrace_traceme_stops_at_exec() {
+    let _guard = common::exclusive();
     if common::skip_under_qemu(
         "ptrace_traceme_stops_at_exec",
         "ptrace is not implemented (ENOSYS)",
     ) {
         return;
     }
-    let _lock = serialize();
     let mut child = Command::new("true").ptrace_traceme(true).spawn().unwrap();
     let pid = child.id() as i32;
     let mut tracee = Tracee(Some(pid));
@@ -271,7 +257,7 @@ fn ptrace_traceme_stops_at_exec() {
 /// Without ptrace_traceme the child is not traced.
 #[test]
 fn not_traced_by_default() {
-    let _lock = serialize();
+    let _guard = common::exclusive();
     let status = child_status(&mut Command::new("cat"));
     assert_eq!(status_dec(&status, "TracerPid"), 0, "{status}");
 }

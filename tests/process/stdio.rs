@@ -1,7 +1,7 @@
 //! stdin/stdout/stderr: inherit, null, piped, from an fd; output() and
 //! status() defaults.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 
@@ -9,6 +9,7 @@ use clonexec::{Command, Stdio};
 
 #[test]
 fn piped_stdin_and_stdout_carry_data_both_ways() {
+    let _guard = common::shared();
     let mut child = Command::new("cat")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -31,6 +32,7 @@ fn piped_stdin_and_stdout_carry_data_both_ways() {
 
 #[test]
 fn stdout_and_stderr_are_separate_pipes() {
+    let _guard = common::shared();
     let out = Command::new("sh")
         .args(["-c", "echo out; echo err >&2; exit 2"])
         .output()
@@ -59,6 +61,7 @@ fn stdout_and_stderr_are_separate_pipes() {
 
 #[test]
 fn output_defaults_to_null_stdin_and_piped_output() {
+    let _guard = common::shared();
     let out = Command::new("readlink")
         .args(["/proc/self/fd/0", "/proc/self/fd/1", "/proc/self/fd/2"])
         .output()
@@ -74,6 +77,7 @@ fn output_defaults_to_null_stdin_and_piped_output() {
 
 #[test]
 fn explicit_stdio_overrides_output_defaults() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("stdio-file");
     let input = dir.write_file("input", "from a file\n", 0o644);
     let out = Command::new("cat")
@@ -93,6 +97,7 @@ fn explicit_stdio_overrides_output_defaults() {
 
 #[test]
 fn spawn_inherits_stdio_by_default() {
+    let _guard = common::shared();
     // The child's fd 0/1/2 are the test process's own.
     let mine: Vec<Option<String>> = (0..3).map(common::fd_link).collect();
     let (mut reader, writer) = common::pipe();
@@ -117,6 +122,7 @@ fn spawn_inherits_stdio_by_default() {
 
 #[test]
 fn stdout_to_a_file() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("stdout-file");
     let path = dir.path().join("out");
     let file = std::fs::File::create(&path).unwrap();
@@ -131,6 +137,7 @@ fn stdout_to_a_file() {
 
 #[test]
 fn wait_closes_piped_stdin_first() {
+    let _guard = common::shared();
     // `timeout` ends cat after 10 s if wait() did not give it EOF.
     let mut child = Command::new("timeout")
         .args(["10", "cat"])
@@ -144,6 +151,7 @@ fn wait_closes_piped_stdin_first() {
 
 #[test]
 fn large_output_on_both_streams_does_not_deadlock() {
+    let _guard = common::shared();
     let out = Command::new("sh")
         .args([
             "-c",
@@ -159,6 +167,7 @@ fn large_output_on_both_streams_does_not_deadlock() {
 
 #[test]
 fn pipelines_connect_one_childs_stdout_to_anothers_stdin() {
+    let _guard = common::shared();
     let mut producer = Command::new("printf")
         .arg("b\\na\\nc\\n")
         .stdout(Stdio::piped())
@@ -174,6 +183,7 @@ fn pipelines_connect_one_childs_stdout_to_anothers_stdin() {
 
 #[test]
 fn child_sees_default_sigpipe() {
+    let _guard = common::shared();
     // Rust ignores SIGPIPE in the test process; the child must not inherit
     // that: `yes` writing into a closed pipe dies of SIGPIPE.
     let mut child = Command::new("yes").stdout(Stdio::piped()).spawn().unwrap();

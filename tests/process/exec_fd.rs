@@ -2,23 +2,13 @@
 //! (`execveat(AT_EMPTY_PATH)`), with what the child sees checked in
 //! `/proc/self`.
 
-mod attr_support;
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use attr_support::stdout_of;
 use clonexec::{Command, Step};
-
-/// What `/proc/self/fd/N` shows for `file`: the default argv[0].
-fn fd_link(file: &File) -> String {
-    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
+use common::stdout_of;
 
 /// The real path of a program.
 fn real(program: &str) -> String {
@@ -31,6 +21,7 @@ fn real(program: &str) -> String {
 
 #[test]
 fn runs_the_file_the_fd_is_open_on() {
+    let _guard = common::shared();
     let file = File::open("/bin/sh").unwrap();
     let out = stdout_of(Command::from_fd(file).args(["-c", "echo from fd"]));
     assert_eq!(out, "from fd\n");
@@ -40,8 +31,10 @@ fn runs_the_file_the_fd_is_open_on() {
 /// it. (`cat /proc/self/cmdline` prints cat's own argv.)
 #[test]
 fn argv0_is_the_fds_path_unless_set() {
+    let _guard = common::shared();
     let file = File::open("/bin/cat").unwrap();
-    let cat = fd_link(&file);
+    // What /proc/self/fd/N shows: the default argv[0].
+    let cat = common::fd_link(file.as_raw_fd()).unwrap();
     let out = stdout_of(Command::from_fd(file).arg("/proc/self/cmdline"));
     assert_eq!(out, format!("{cat}\0/proc/self/cmdline\0"));
     let out = stdout_of(
@@ -55,6 +48,7 @@ fn argv0_is_the_fds_path_unless_set() {
 /// The file run is the one opened, not whatever its path names later.
 #[test]
 fn the_opened_file_runs_even_after_its_path_is_gone() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("exec-fd");
     let copy = dir.path().join("true-copy");
     // Not fs::copy: our write fd on the copy, inherited by the children
@@ -71,7 +65,7 @@ fn the_opened_file_runs_even_after_its_path_is_gone() {
 /// was close-on-exec).
 #[test]
 fn program_fd_survives_mappings_and_close_other_fds() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let sh = File::open("/bin/sh").unwrap();
     let pipes: Vec<(File, File)> = (0..4).map(|_| common::pipe()).collect();
     // prepare() copies, to the lowest free numbers in turn: /dev/null for
@@ -98,10 +92,9 @@ fn program_fd_survives_mappings_and_close_other_fds() {
     assert_eq!(seen, expected, "targets {targets:?}");
 }
 
-static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 #[test]
 fn a_file_that_cannot_run_fails_at_the_exec_step() {
+    let _guard = common::shared();
     let err = Command::from_fd(File::open("/etc/passwd").unwrap())
         .spawn()
         .unwrap_err();
@@ -116,6 +109,7 @@ fn a_file_that_cannot_run_fails_at_the_exec_step() {
 /// A directory fd is refused by the kernel, not by prepare().
 #[test]
 fn a_directory_fd_fails_at_the_exec_step() {
+    let _guard = common::shared();
     let dir = File::open("/").unwrap();
     let raw = dir.as_raw_fd();
     let err = Command::from_fd(dir).spawn().unwrap_err();
@@ -130,6 +124,7 @@ fn a_directory_fd_fails_at_the_exec_step() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn without_execveat_the_fd_runs_through_its_proc_link() {
+    let _guard = common::shared();
     use clonexec::SockFilter;
     const NR_EXECVEAT: u32 = 322;
     const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
@@ -144,7 +139,8 @@ fn without_execveat_the_fd_runs_through_its_proc_link() {
         ins(0x06, 0, 0, 0x7fff_0000),                       // allow
     ];
     let file = File::open("/bin/cat").unwrap();
-    let cat = fd_link(&file);
+    // What /proc/self/fd/N shows: the default argv[0].
+    let cat = common::fd_link(file.as_raw_fd()).unwrap();
     let out = stdout_of(
         Command::from_fd(file)
             .arg("/proc/self/cmdline")

@@ -3,30 +3,19 @@
 //! not do to the parent (dumpable flag, signal handlers).
 //!
 //! These need root; without it they say so and pass. Every test holds
-//! `LOCK`: some change the test process's own supplementary groups, and the
-//! dumpable check must not overlap another test's uid-changing spawn.
+//! `common::exclusive()`: some change the test process's own supplementary
+//! groups or its SIGUSR1 handler, and the dumpable checks must not overlap
+//! another test's credential-changing spawn (the library keeps the flag
+//! cleared while any such spawn is in flight, privileges.rs makes many).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clonexec::{Capability, Command};
-use common::{cap_field, skip_unless_root, status_field};
-
-static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+use common::{child_status, skip_unless_root, status_field, status_hex};
 
 const NOBODY: u32 = 65534;
-
-/// The child's /proc/self/status.
-fn child_status(cmd: &mut Command) -> String {
-    let out = cmd.arg("/proc/self/status").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn groups_of(status: &str) -> Vec<u32> {
     let mut groups: Vec<u32> = status_field(status, "Groups")
@@ -66,7 +55,7 @@ fn with_parent_groups<R>(groups: &[u32], f: impl FnOnce() -> R) -> R {
 
 #[test]
 fn uid_and_gid_are_set_for_real_effective_and_saved() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("uid_and_gid_are_set_for_real_effective_and_saved") {
         return;
     }
@@ -91,7 +80,7 @@ fn uid_and_gid_are_set_for_real_effective_and_saved() {
 
 #[test]
 fn groups_are_cleared_when_only_uid_and_gid_are_set() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("groups_are_cleared_when_only_uid_and_gid_are_set") {
         return;
     }
@@ -109,7 +98,7 @@ fn groups_are_cleared_when_only_uid_and_gid_are_set() {
 
 #[test]
 fn keep_groups_keeps_the_callers_groups() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("keep_groups_keeps_the_callers_groups") {
         return;
     }
@@ -130,7 +119,7 @@ fn keep_groups_keeps_the_callers_groups() {
 
 #[test]
 fn explicit_groups_are_set() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("explicit_groups_are_set") {
         return;
     }
@@ -153,7 +142,7 @@ fn explicit_groups_are_set() {
 
 #[test]
 fn prepare_refuses_groups_with_keep_groups() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let err = Command::new("true")
         .groups(&[1])
         .keep_groups(true)
@@ -170,7 +159,7 @@ fn prepare_refuses_groups_with_keep_groups() {
 
 #[test]
 fn ambient_caps_survive_a_uid_change() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("ambient_caps_survive_a_uid_change") {
         return;
     }
@@ -186,21 +175,21 @@ fn ambient_caps_survive_a_uid_change() {
         status_field(&status, "Uid"),
         Some("65534\t65534\t65534\t65534")
     );
-    assert_eq!(cap_field(&status, "CapAmb"), bit, "{status}");
-    assert_eq!(cap_field(&status, "CapEff"), bit, "{status}");
-    assert_eq!(cap_field(&status, "CapPrm"), bit, "{status}");
-    assert_eq!(cap_field(&status, "CapInh") & bit, bit, "{status}");
+    assert_eq!(status_hex(&status, "CapAmb"), bit, "{status}");
+    assert_eq!(status_hex(&status, "CapEff"), bit, "{status}");
+    assert_eq!(status_hex(&status, "CapPrm"), bit, "{status}");
+    assert_eq!(status_hex(&status, "CapInh") & bit, bit, "{status}");
 
     // Without ambient caps, nobody has no capabilities at all.
     let status = child_status(Command::new("cat").uid(NOBODY).gid(NOBODY));
-    assert_eq!(cap_field(&status, "CapAmb"), 0);
-    assert_eq!(cap_field(&status, "CapEff"), 0);
-    assert_eq!(cap_field(&status, "CapPrm"), 0);
+    assert_eq!(status_hex(&status, "CapAmb"), 0);
+    assert_eq!(status_hex(&status, "CapEff"), 0);
+    assert_eq!(status_hex(&status, "CapPrm"), 0);
 }
 
 #[test]
 fn several_ambient_caps_are_raised() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("several_ambient_caps_are_raised") {
         return;
     }
@@ -216,8 +205,8 @@ fn several_ambient_caps_are_raised() {
             .gid(NOBODY)
             .ambient_caps(caps),
     );
-    assert_eq!(cap_field(&status, "CapAmb"), mask, "{status}");
-    assert_eq!(cap_field(&status, "CapEff"), mask, "{status}");
+    assert_eq!(status_hex(&status, "CapAmb"), mask, "{status}");
+    assert_eq!(status_hex(&status, "CapEff"), mask, "{status}");
 }
 
 static USR1_HITS: AtomicUsize = AtomicUsize::new(0);
@@ -293,7 +282,7 @@ fn dumpable() -> i32 {
 
 #[test]
 fn uid_change_leaves_parent_dumpable_flag_and_signal_handler_alone() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("uid_change_leaves_parent_dumpable_flag_and_signal_handler_alone") {
         return;
     }
@@ -354,7 +343,7 @@ fn uid_change_leaves_parent_dumpable_flag_and_signal_handler_alone() {
 
 #[test]
 fn cwd_is_checked_after_the_uid_change() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     if skip_unless_root("cwd_is_checked_after_the_uid_change") {
         return;
     }
@@ -392,6 +381,7 @@ extern "C" fn setresuid_child(_: *mut libc::c_void) -> libc::c_int {
 
 #[test]
 fn control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag() {
+    let _guard = common::exclusive();
     if common::skip_under_qemu(
         "control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag",
         "a control that needs a CLONE_VM|CLONE_VFORK child to share our memory, but vfork runs as a fork",
@@ -401,7 +391,6 @@ fn control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag() {
     // Shows the dumpable check above can fail: a plain CLONE_VM child that
     // changes its uid marks the shared mm (so the parent) non-dumpable
     // (ANCHORS trap 3). The library must save and restore the flag.
-    let _lock = common::lock(&LOCK);
     if skip_unless_root("control_a_clone_vm_uid_change_does_clear_the_parent_dumpable_flag") {
         return;
     }

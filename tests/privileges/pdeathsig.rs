@@ -3,12 +3,17 @@
 //! The test re-runs this test binary as a helper (`pdeathsig_helper`, an
 //! ignored test that acts only when `HELPER_ENV` is set). The helper spawns
 //! `sleep 30` with `pdeathsig`, prints its pid and exits. This process is a
-//! child subreaper (PR_SET_CHILD_SUBREAPER, set only in this test binary), so
-//! the orphaned `sleep` is reparented to it, and the test reaps it and
-//! checks which signal killed it. A control run without `pdeathsig` shows
-//! the grandchild would otherwise survive.
+//! child subreaper (PR_SET_CHILD_SUBREAPER), so the orphaned `sleep` is
+//! reparented to it, and the test reaps it and checks which signal killed
+//! it. A control run without `pdeathsig` shows the grandchild would
+//! otherwise survive.
+//!
+//! The subreaper flag stays for the rest of the process: other tests'
+//! orphans become its children too. So it is set only in the `privileges`
+//! binary, where no test counts zombies or waits for any child but its
+//! own (`process` and `namespaces` do).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -55,13 +60,7 @@ fn become_subreaper() {
 fn run_helper(mode: &str) -> i32 {
     become_subreaper();
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "pdeathsig_helper",
-            "--nocapture",
-            "--ignored",
-            "--test-threads=1",
-        ])
+        .args(common::helper_args(&common::test_name!(pdeathsig_helper)))
         .env(HELPER_ENV, mode)
         .output()
         .unwrap();
@@ -126,6 +125,7 @@ fn assert_killed_by(pid: i32, signal: i32) {
 
 #[test]
 fn pdeathsig_fires_when_the_spawning_process_dies() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "pdeathsig_fires_when_the_spawning_process_dies",
         "needs PR_SET_CHILD_SUBREAPER (refused) and re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary)",
@@ -138,6 +138,7 @@ fn pdeathsig_fires_when_the_spawning_process_dies() {
 
 #[test]
 fn pdeathsig_survives_a_uid_change() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "pdeathsig_survives_a_uid_change",
         "needs PR_SET_CHILD_SUBREAPER (refused) and re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary)",
@@ -155,6 +156,7 @@ fn pdeathsig_survives_a_uid_change() {
 
 #[test]
 fn without_pdeathsig_the_orphan_survives() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "without_pdeathsig_the_orphan_survives",
         "needs PR_SET_CHILD_SUBREAPER (refused) and re-runs this test binary as a helper (ENOEXEC for a foreign-architecture binary)",

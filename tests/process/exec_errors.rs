@@ -1,7 +1,7 @@
 //! Finding the program (the child's PATH, execvpe rules) and the errors of a
 //! failed spawn: step, errno, Display, io::Error conversion.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Step};
 use common::{EACCES, ENOENT, TempDir};
@@ -15,6 +15,7 @@ const SCRIPT: &str = "#!/bin/sh\necho \"found $0 $1\"\n";
 
 #[test]
 fn path_search_uses_the_childs_path() {
+    let _guard = common::shared();
     let dir = TempDir::new("path");
     let name = "clonexec-probe-script";
     let script = dir.write_file(name, SCRIPT, 0o755);
@@ -49,6 +50,7 @@ fn path_search_uses_the_childs_path() {
 
 #[test]
 fn path_search_tries_entries_in_order() {
+    let _guard = common::shared();
     let first = TempDir::new("path-first");
     let second = TempDir::new("path-second");
     let name = "clonexec-probe-order";
@@ -67,6 +69,7 @@ fn path_search_tries_entries_in_order() {
 
 #[test]
 fn path_search_skips_non_executable_files_and_runs_a_later_one() {
+    let _guard = common::shared();
     let denied = TempDir::new("path-denied");
     let good = TempDir::new("path-good");
     let name = "clonexec-probe-skip";
@@ -79,6 +82,7 @@ fn path_search_skips_non_executable_files_and_runs_a_later_one() {
 
 #[test]
 fn non_executable_file_found_via_path_is_eacces() {
+    let _guard = common::shared();
     let dir = TempDir::new("eacces-path");
     let missing = TempDir::new("eacces-path-missing");
     let name = "clonexec-probe-noexec";
@@ -96,6 +100,7 @@ fn non_executable_file_found_via_path_is_eacces() {
 
 #[test]
 fn non_executable_file_by_direct_path_is_eacces() {
+    let _guard = common::shared();
     let dir = TempDir::new("eacces-direct");
     let script = dir.write_file("noexec", SCRIPT, 0o644);
     let err = Command::new(&script).spawn().unwrap_err();
@@ -116,6 +121,7 @@ fn non_executable_file_by_direct_path_is_eacces() {
 
 #[test]
 fn missing_program_is_enoent_at_exec() {
+    let _guard = common::shared();
     let err = Command::new("clonexec-no-such-program-anywhere")
         .env("PATH", SYSTEM_PATH)
         .spawn()
@@ -140,6 +146,7 @@ fn missing_program_is_enoent_at_exec() {
 
 #[test]
 fn io_error_conversion_keeps_errno_and_kind() {
+    let _guard = common::shared();
     let err = Command::new("clonexec-no-such-program-anywhere")
         .env("PATH", SYSTEM_PATH)
         .status()
@@ -158,6 +165,7 @@ fn io_error_conversion_keeps_errno_and_kind() {
 
 #[test]
 fn bad_cwd_fails_at_chdir_with_enoent() {
+    let _guard = common::shared();
     let err = Command::new("true")
         .current_dir("/nonexistent")
         .spawn()
@@ -174,6 +182,7 @@ fn bad_cwd_fails_at_chdir_with_enoent() {
 
 #[test]
 fn cwd_that_is_a_file_is_enotdir() {
+    let _guard = common::shared();
     let dir = TempDir::new("cwd-file");
     let file = dir.write_file("plain", "", 0o644);
     let err = Command::new("true").current_dir(&file).spawn().unwrap_err();
@@ -183,6 +192,7 @@ fn cwd_that_is_a_file_is_enotdir() {
 
 #[test]
 fn current_dir_is_the_childs_cwd_and_relative_programs_resolve_there() {
+    let _guard = common::shared();
     let dir = TempDir::new("cwd");
     dir.write_file("local-script", "#!/bin/sh\npwd -P\n", 0o755);
     let out = Command::new("./local-script")
@@ -203,6 +213,7 @@ fn current_dir_is_the_childs_cwd_and_relative_programs_resolve_there() {
 /// ETXTBSY now and then.
 #[test]
 fn fresh_executables_run_while_other_threads_spawn() {
+    let _guard = common::shared();
     use std::sync::atomic::{AtomicBool, Ordering};
     /// Stops the spawning threads however the test ends.
     struct Stop<'a>(&'a AtomicBool);

@@ -1,6 +1,6 @@
 //! `Prepared`: prepare once, spawn many times, from several threads.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 
@@ -10,6 +10,7 @@ fn assert_send_sync<T: Send + Sync>() {}
 
 #[test]
 fn prepared_and_error_are_send_and_sync() {
+    let _guard = common::shared();
     assert_send_sync::<Prepared>();
     assert_send_sync::<Error>();
 }
@@ -22,6 +23,7 @@ fn run(prepared: &Prepared) -> String {
 
 #[test]
 fn prepared_spawns_a_hundred_times() {
+    let _guard = common::shared();
     let mut cmd = Command::new("sh");
     cmd.args(["-c", "echo \"$GREETING $1\"", "sh", "arg"])
         .env("GREETING", "hello")
@@ -37,6 +39,7 @@ fn prepared_spawns_a_hundred_times() {
 
 #[test]
 fn prepared_with_a_mapped_fd_can_be_reused() {
+    let _guard = common::shared();
     let (mut reader, writer) = common::pipe();
     let prepared = Command::new("sh")
         .args(["-c", "echo x >&4"])
@@ -55,6 +58,7 @@ fn prepared_with_a_mapped_fd_can_be_reused() {
 
 #[test]
 fn prepared_is_used_from_two_threads_concurrently() {
+    let _guard = common::shared();
     let prepared = Command::new("sh")
         .args(["-c", "echo $$"])
         .stdout(Stdio::piped())
@@ -95,6 +99,7 @@ fn prepared_is_used_from_two_threads_concurrently() {
 
 #[test]
 fn prepared_failure_is_repeatable() {
+    let _guard = common::shared();
     let prepared = Command::new("true")
         .current_dir("/nonexistent")
         .prepare()

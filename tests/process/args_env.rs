@@ -1,6 +1,6 @@
 //! Arguments, argv[0], the environment, and importing a std Command.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -12,7 +12,8 @@ use clonexec::Command;
 /// would make $$ name cat).
 const PRINT_SHELL_CMDLINE: &str = "cat /proc/$$/cmdline; true";
 
-fn stdout_of(cmd: &mut Command) -> Vec<u8> {
+/// What `cmd` printed, checking that it exited 0.
+fn stdout_bytes(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
@@ -40,8 +41,9 @@ fn env_lines(out: &[u8]) -> Vec<String> {
 
 #[test]
 fn args_reach_the_child_byte_for_byte() {
+    let _guard = common::shared();
     let non_utf8: &[u8] = b"caf\xe9";
-    let out = stdout_of(
+    let out = stdout_bytes(
         Command::new("sh")
             .args(["-c", PRINT_SHELL_CMDLINE, "name"])
             .arg("two words")
@@ -78,7 +80,8 @@ fn args_reach_the_child_byte_for_byte() {
 
 #[test]
 fn arg0_overrides_argv0_only() {
-    let out = stdout_of(
+    let _guard = common::shared();
+    let out = stdout_bytes(
         Command::new("sh")
             .arg0("custom-name")
             .args(["-c", "echo $0; cat /proc/$$/cmdline; true"]),
@@ -94,16 +97,18 @@ fn arg0_overrides_argv0_only() {
 
 #[test]
 fn program_is_argv0_by_default() {
-    let out = stdout_of(Command::new("sh").args(["-c", "echo $0"]));
+    let _guard = common::shared();
+    let out = stdout_bytes(Command::new("sh").args(["-c", "echo $0"]));
     assert_eq!(out, b"sh\n");
-    let out = stdout_of(Command::new("/bin/sh").args(["-c", "echo $0"]));
+    let out = stdout_bytes(Command::new("/bin/sh").args(["-c", "echo $0"]));
     assert_eq!(out, b"/bin/sh\n");
 }
 
 #[test]
 fn parent_environment_is_inherited() {
+    let _guard = common::shared();
     let (key, value) = some_parent_var();
-    let lines = env_lines(&stdout_of(&mut Command::new("env")));
+    let lines = env_lines(&stdout_bytes(&mut Command::new("env")));
     assert!(
         lines.contains(&format!("{key}={value}")),
         "{key} missing from {lines:?}"
@@ -112,8 +117,9 @@ fn parent_environment_is_inherited() {
 
 #[test]
 fn env_sets_and_overrides_variables() {
+    let _guard = common::shared();
     let (key, _) = some_parent_var();
-    let lines = env_lines(&stdout_of(
+    let lines = env_lines(&stdout_bytes(
         Command::new("env")
             .env("CLONEXEC_A", "1")
             .env(&key, "overridden")
@@ -146,14 +152,15 @@ fn env_sets_and_overrides_variables() {
 
 #[test]
 fn env_remove_removes_an_inherited_variable() {
+    let _guard = common::shared();
     let (key, value) = some_parent_var();
-    let lines = env_lines(&stdout_of(Command::new("env").env_remove(&key)));
+    let lines = env_lines(&stdout_bytes(Command::new("env").env_remove(&key)));
     assert!(
         !lines.iter().any(|l| l.starts_with(&format!("{key}="))),
         "{key} still present: {lines:?}"
     );
     // Order of calls matters: set then remove removes, remove then set sets.
-    let lines = env_lines(&stdout_of(
+    let lines = env_lines(&stdout_bytes(
         Command::new("env")
             .env("CLONEXEC_X", "1")
             .env_remove("CLONEXEC_X")
@@ -163,25 +170,27 @@ fn env_remove_removes_an_inherited_variable() {
     assert!(!lines.iter().any(|l| l.starts_with("CLONEXEC_X=")));
     assert!(lines.contains(&format!("{key}={value}")));
     // Removing something absent is harmless.
-    stdout_of(Command::new("env").env_remove("CLONEXEC_NEVER_SET_ANYWHERE"));
+    stdout_bytes(Command::new("env").env_remove("CLONEXEC_NEVER_SET_ANYWHERE"));
 }
 
 #[test]
 fn env_clear_leaves_only_what_is_set_afterwards() {
+    let _guard = common::shared();
     // No PATH in the child: `env` is found through the default /bin:/usr/bin.
-    let out = stdout_of(
+    let out = stdout_bytes(
         Command::new("env")
             .env("CLONEXEC_BEFORE", "dropped")
             .env_clear()
             .env("ONLY", "x"),
     );
     assert_eq!(out, b"ONLY=x\n");
-    let out = stdout_of(Command::new("env").env_clear());
+    let out = stdout_bytes(Command::new("env").env_clear());
     assert_eq!(out, b"");
 }
 
 #[test]
 fn from_std_copies_program_args_env_and_cwd() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("from-std");
     let (removed, _) = some_parent_var();
     let mut std_cmd = std::process::Command::new("sh");
@@ -190,7 +199,7 @@ fn from_std_copies_program_args_env_and_cwd() {
         .env("FOO", "bar")
         .env_remove(&removed)
         .current_dir(dir.path());
-    let out = stdout_of(&mut Command::from_std(&std_cmd));
+    let out = stdout_bytes(&mut Command::from_std(&std_cmd));
     let lines = env_lines(&out);
     assert_eq!(lines[0], "zero|one|bar");
     assert_eq!(
@@ -208,7 +217,7 @@ fn from_std_copies_program_args_env_and_cwd() {
 /// The child's environment, exactly and in order: what `cat
 /// /proc/self/environ` was exec'd with.
 fn child_environ(cmd: &mut Command) -> Vec<u8> {
-    stdout_of(cmd.args(["/proc/self/environ"]))
+    stdout_bytes(cmd.args(["/proc/self/environ"]))
 }
 
 /// This process's environment as std sees it, in the same format.
@@ -235,6 +244,7 @@ fn stdout_of_child(child: clonexec::Child) -> Vec<u8> {
 /// or copied by `prepare()`.
 #[test]
 fn unchanged_environment_is_passed_exactly() {
+    let _guard = common::shared();
     let expected = own_environ();
     assert!(!expected.is_empty());
     assert_eq!(child_environ(&mut Command::new("cat")), expected);

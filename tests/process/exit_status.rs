@@ -1,11 +1,12 @@
 //! Exit codes, deaths by signal, wait/try_wait/kill/signal and pidfds.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Signal, Stdio};
 
 #[test]
 fn exit_code_is_reported() {
+    let _guard = common::shared();
     let status = Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
     assert_eq!(status.code(), Some(3));
     assert_eq!(status.signal(), None);
@@ -26,6 +27,7 @@ fn exit_code_is_reported() {
 
 #[test]
 fn death_by_signal_is_reported() {
+    let _guard = common::shared();
     let status = Command::new("sh")
         .args(["-c", "kill -TERM $$"])
         .status()
@@ -38,6 +40,7 @@ fn death_by_signal_is_reported() {
 
 #[test]
 fn exit_status_converts_to_std() {
+    let _guard = common::shared();
     let status = Command::new("sh").args(["-c", "exit 7"]).status().unwrap();
     let std_status: std::process::ExitStatus = status.into();
     assert_eq!(std_status.code(), Some(7));
@@ -52,6 +55,7 @@ fn exit_status_converts_to_std() {
 
 #[test]
 fn child_id_is_the_pid_of_the_program() {
+    let _guard = common::shared();
     let child = Command::new("sh")
         .args(["-c", "echo $$"])
         .stdout(Stdio::piped())
@@ -69,6 +73,7 @@ fn child_id_is_the_pid_of_the_program() {
 
 #[test]
 fn pidfd_kill_and_wait_report_sigkill() {
+    let _guard = common::shared();
     let mut child = Command::new("sleep")
         .arg("30")
         .create_pidfd(true)
@@ -102,6 +107,7 @@ fn pidfd_kill_and_wait_report_sigkill() {
 
 #[test]
 fn without_create_pidfd_there_is_no_pidfd() {
+    let _guard = common::shared();
     let mut child = Command::new("true").spawn().unwrap();
     assert!(child.pidfd().is_none());
     assert!(child.wait().unwrap().success());
@@ -109,6 +115,7 @@ fn without_create_pidfd_there_is_no_pidfd() {
 
 #[test]
 fn try_wait_without_pidfd_sees_the_exit() {
+    let _guard = common::shared();
     let mut child = Command::new("sh")
         .args(["-c", "read line; exit 4"])
         .stdin(Stdio::piped())
@@ -130,6 +137,7 @@ fn try_wait_without_pidfd_sees_the_exit() {
 
 #[test]
 fn signal_delivers_the_chosen_signal() {
+    let _guard = common::shared();
     for create_pidfd in [false, true] {
         let mut child = Command::new("sleep")
             .arg("30")
@@ -156,6 +164,7 @@ fn wait_until_zombie(pid: u32) {
 
 #[test]
 fn kill_after_exit_but_before_wait_is_ok_and_keeps_the_exit_status() {
+    let _guard = common::shared();
     // As with std: killing a child that exited but was not waited for yet
     // succeeds, and the status stays the exit code.
     for create_pidfd in [false, true] {

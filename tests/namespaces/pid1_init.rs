@@ -1,7 +1,7 @@
 //! pid1_init(true): a reaping, signal-forwarding init as pid 1 of a new PID
 //! namespace, with the program as its child.
 
-mod common;
+use crate::common;
 
 use clonexec::{Command, Mount, Namespaces, Signal, Step};
 use common::{skip_unless_root, zombie_children};
@@ -17,6 +17,7 @@ fn init_command(script: &str) -> Command {
 
 #[test]
 fn program_runs_as_pid_2_under_the_init() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "program_runs_as_pid_2_under_the_init",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -35,6 +36,7 @@ fn program_runs_as_pid_2_under_the_init() {
 
 #[test]
 fn init_exits_with_the_programs_code_and_signal() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_exits_with_the_programs_code_and_signal",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -51,25 +53,6 @@ fn init_exits_with_the_programs_code_and_signal() {
     assert_eq!(status.code(), Some(128 + Signal::USR1.as_raw()));
 }
 
-/// Zombies whose parent (as this process sees pids) is `parent`.
-fn zombies_of(parent: u32) -> usize {
-    let mut count = 0;
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
-            continue;
-        };
-        let mut fields = rest.split(' ');
-        let (state, ppid) = (fields.next(), fields.next());
-        if state == Some("Z") && ppid == Some(parent.to_string().as_str()) {
-            count += 1;
-        }
-    }
-    count
-}
-
 /// Runs a program that orphans a short-lived process and never reaps
 /// (`exec sleep`), and counts the zombies left under pid 1 of its
 /// namespace while it still runs.
@@ -81,7 +64,7 @@ fn zombies_left(init: bool) -> usize {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(400));
-    let zombies = zombies_of(child.id());
+    let zombies = common::zombies_of(child.id()).len();
     child.kill().unwrap();
     child.wait().unwrap();
     zombies
@@ -89,6 +72,7 @@ fn zombies_left(init: bool) -> usize {
 
 #[test]
 fn init_reaps_orphans() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_reaps_orphans",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -110,6 +94,7 @@ fn init_reaps_orphans() {
 
 #[test]
 fn init_forwards_sigterm_to_the_program() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_forwards_sigterm_to_the_program",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -135,6 +120,7 @@ fn init_forwards_sigterm_to_the_program() {
 
 #[test]
 fn kill_takes_down_the_whole_namespace() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "kill_takes_down_the_whole_namespace",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -157,6 +143,7 @@ fn kill_takes_down_the_whole_namespace() {
 
 #[test]
 fn failed_exec_under_init_is_reported_and_reaped() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "failed_exec_under_init_is_reported_and_reaped",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -179,6 +166,7 @@ fn failed_exec_under_init_is_reported_and_reaped() {
 
 #[test]
 fn pid1_init_needs_a_pid_namespace() {
+    let _guard = common::shared();
     let err = Command::new("true").pid1_init(true).prepare().unwrap_err();
     assert_eq!(err.step(), None);
     assert!(err.to_string().contains("Namespaces::PID"), "{err}");
@@ -271,6 +259,7 @@ fn attack_the_init_helper() {
 
 #[test]
 fn escape_attempts_on_the_init_do_not_reach_the_caller() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "escape_attempts_on_the_init_do_not_reach_the_caller",
         "needs user and PID namespaces, which clone refuses (EINVAL)",
@@ -281,13 +270,9 @@ fn escape_attempts_on_the_init_do_not_reach_the_caller() {
     let before = MARKER.load(std::sync::atomic::Ordering::SeqCst);
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(&exe);
-    cmd.args([
-        "--exact",
-        "attack_the_init_helper",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
+    cmd.args(common::helper_args(&common::test_name!(
+        attack_the_init_helper
+    )))
     .env(ATTACK_ENV, addr.to_string());
     let out = sandboxed(&mut cmd).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -306,6 +291,7 @@ fn escape_attempts_on_the_init_do_not_reach_the_caller() {
 
 #[test]
 fn callers_pipe_sees_eof_while_the_sandbox_runs() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "callers_pipe_sees_eof_while_the_sandbox_runs",
         "needs user and PID namespaces, which clone refuses (EINVAL)",
@@ -333,6 +319,7 @@ fn callers_pipe_sees_eof_while_the_sandbox_runs() {
 
 #[test]
 fn init_forwards_every_termination_signal() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_forwards_every_termination_signal",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -424,6 +411,7 @@ fn sigchld_ignored_helper() {
 
 #[test]
 fn init_works_when_the_caller_ignores_sigchld() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "init_works_when_the_caller_ignores_sigchld",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",
@@ -434,13 +422,9 @@ fn init_works_when_the_caller_ignores_sigchld() {
         return;
     }
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "sigchld_ignored_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(common::helper_args(&common::test_name!(
+            sigchld_ignored_helper
+        )))
         .env(SIGCHLD_ENV, "1")
         .output()
         .unwrap();
@@ -455,6 +439,7 @@ fn init_works_when_the_caller_ignores_sigchld() {
 
 #[test]
 fn init_refuses_combinations_it_cannot_keep_safe() {
+    let _guard = common::shared();
     let uid = rustix::process::getuid().as_raw();
     let err = Command::new("true")
         .namespaces(Namespaces::USER | Namespaces::PID)
@@ -478,6 +463,7 @@ fn init_refuses_combinations_it_cannot_keep_safe() {
 
 #[test]
 fn oom_score_adj_reaches_the_program_but_not_the_caller() {
+    let _guard = common::shared();
     if common::skip_under_qemu(
         "oom_score_adj_reaches_the_program_but_not_the_caller",
         "needs a PID namespace and the pid-1 init (CLONE_VM without CLONE_VFORK), and clone refuses both (EINVAL)",

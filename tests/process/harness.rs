@@ -4,7 +4,7 @@
 //!
 //! Each case re-runs this binary as a helper with the environment to try.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
@@ -31,16 +31,10 @@ fn skip_helper() {
 /// given (unset when `None`).
 fn helper(mode: &str, ci: Option<&str>, qemu: Option<&str>) -> Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "skip_helper",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(HELPER_ENV, mode)
-    .env_remove("CI")
-    .env_remove("CLONEXEC_UNDER_QEMU");
+    cmd.args(common::helper_args(&common::test_name!(skip_helper)))
+        .env(HELPER_ENV, mode)
+        .env_remove("CI")
+        .env_remove("CLONEXEC_UNDER_QEMU");
     if let Some(ci) = ci {
         cmd.env("CI", ci);
     }
@@ -73,6 +67,7 @@ fn skipped_and_passed(out: &Output, line: &str) -> bool {
 /// naming itself and why it wanted to skip.
 #[test]
 fn a_skip_fails_the_test_in_ci_as_root_on_a_native_target() {
+    let _guard = common::shared();
     const NAME: &str = "a_skip_fails_the_test_in_ci_as_root_on_a_native_target";
     if common::skip_under_qemu(
         NAME,
@@ -100,6 +95,7 @@ fn a_skip_fails_the_test_in_ci_as_root_on_a_native_target() {
 /// returns (and passes).
 #[test]
 fn a_skip_elsewhere_says_why_and_passes() {
+    let _guard = common::shared();
     const NAME: &str = "a_skip_elsewhere_says_why_and_passes";
     if common::skip_under_qemu(
         NAME,

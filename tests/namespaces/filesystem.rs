@@ -9,20 +9,16 @@
 //! test) in a new mount namespace whose root it makes shared, which is what
 //! a systemd host looks like.
 
-mod common;
-mod ns_support;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
 
 use clonexec::{Command, Mount, Namespaces, Propagation, Step};
-use common::TempDir;
-use ns_support::{
-    entries, helper_arg, helper_command, helper_mode, helper_result, mount_points, own_ns, shared,
-    stdout_of,
+use common::{
+    HELPER_ARG, HELPER_MODE, Reaper, TempDir, entries, helper_arg, helper_command, helper_mode,
+    helper_result, mount_points, own_ns, shared, stdout_of,
 };
-
-const HELPER: &str = "fs_helper";
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -31,7 +27,7 @@ fn path_str(path: &Path) -> &str {
 #[test]
 fn shell_mount_in_new_mount_ns_stays_inside() {
     let _guard = shared();
-    if ns_support::skip("shell_mount_in_new_mount_ns_stays_inside") {
+    if common::skip_unless_namespaces("shell_mount_in_new_mount_ns_stays_inside") {
         return;
     }
     let tmp = TempDir::new("fs-shell-mount");
@@ -56,7 +52,7 @@ fn shell_mount_in_new_mount_ns_stays_inside() {
 #[test]
 fn api_tmpfs_mount_stays_inside() {
     let _guard = shared();
-    if ns_support::skip("api_tmpfs_mount_stays_inside") {
+    if common::skip_unless_namespaces("api_tmpfs_mount_stays_inside") {
         return;
     }
     let tmp = TempDir::new("fs-api-tmpfs");
@@ -81,7 +77,7 @@ fn api_tmpfs_mount_stays_inside() {
 #[test]
 fn tmpfs_options_and_read_only() {
     let _guard = shared();
-    if ns_support::skip("tmpfs_options_and_read_only") {
+    if common::skip_unless_namespaces("tmpfs_options_and_read_only") {
         return;
     }
     let tmp = TempDir::new("fs-tmpfs-opts");
@@ -117,7 +113,7 @@ fn tmpfs_options_and_read_only() {
 #[test]
 fn read_only_bind_mount_refuses_writes_inside_only() {
     let _guard = shared();
-    if ns_support::skip("read_only_bind_mount_refuses_writes_inside_only") {
+    if common::skip_unless_namespaces("read_only_bind_mount_refuses_writes_inside_only") {
         return;
     }
     let tmp = TempDir::new("fs-bind-ro");
@@ -166,7 +162,7 @@ fn read_only_bind_mount_refuses_writes_inside_only() {
 #[test]
 fn mounts_are_made_in_order() {
     let _guard = shared();
-    if ns_support::skip("mounts_are_made_in_order") {
+    if common::skip_unless_namespaces("mounts_are_made_in_order") {
         return;
     }
     let tmp = TempDir::new("fs-order");
@@ -194,7 +190,7 @@ fn mounts_are_made_in_order() {
 #[test]
 fn devpts_mount_is_a_new_instance() {
     let _guard = shared();
-    if ns_support::skip("devpts_mount_is_a_new_instance") {
+    if common::skip_unless_namespaces("devpts_mount_is_a_new_instance") {
         return;
     }
     let tmp = TempDir::new("fs-devpts");
@@ -212,7 +208,7 @@ fn devpts_mount_is_a_new_instance() {
 #[test]
 fn failed_mount_names_the_mount_step() {
     let _guard = shared();
-    if ns_support::skip("failed_mount_names_the_mount_step") {
+    if common::skip_unless_namespaces("failed_mount_names_the_mount_step") {
         return;
     }
     let tmp = TempDir::new("fs-mount-fail");
@@ -248,13 +244,13 @@ fn failed_mount_names_the_mount_step() {
 #[test]
 fn default_propagation_keeps_mounts_from_a_shared_root() {
     let _guard = shared();
-    if ns_support::skip("default_propagation_keeps_mounts_from_a_shared_root") {
+    if common::skip_unless_namespaces("default_propagation_keeps_mounts_from_a_shared_root") {
         return;
     }
     let tmp = TempDir::new("fs-propagation");
-    let exe = std::env::current_exe().unwrap();
     let arg = format!("{}\n{}", path_str(tmp.path()), own_ns("mnt"));
-    let out = helper_command(&exe, HELPER, "propagation", &arg)
+    let out = helper_command(&common::test_name!(fs_helper), HELPER_MODE, "propagation")
+        .env(HELPER_ARG, arg)
         .namespaces(Namespaces::MOUNT)
         .output()
         .unwrap();
@@ -328,7 +324,7 @@ fn helper_propagation() {
     let late = Path::new(dir).join("late");
     fs::create_dir(&late).unwrap();
     let sleeper = |p: Propagation| {
-        ns_support::Reaper(Some(
+        Reaper(Some(
             Command::new("sleep")
                 .arg("10")
                 .namespaces(Namespaces::MOUNT)
@@ -351,7 +347,7 @@ fn helper_propagation() {
         )
     };
     assert_eq!(rc, 0, "mount: {}", std::io::Error::last_os_error());
-    let sees_late = |child: &mut ns_support::Reaper| {
+    let sees_late = |child: &mut Reaper| {
         mount_points(&child.child().id().to_string()).contains(&path_str(&late).to_string())
     };
     assert!(sees_late(&mut slave), "slave did not receive our mount");
@@ -372,10 +368,11 @@ fn helper_propagation() {
 }
 
 /// A bare root: the two static programs and nothing else. Call it holding
-/// the file lock (see `install`).
+/// `shared()`: `install` spawns a subprocess, which the leak test of the
+/// namespaces must not see.
 #[cfg(target_arch = "x86_64")]
 fn bare_root(tag: &str, pause: bool) -> TempDir {
-    use ns_support::{install, static_prog};
+    use common::{install, static_prog};
     let root = TempDir::new(tag);
     install(root.path(), "hello", &static_prog::print(b"hello\n", pause));
     install(root.path(), "exists", &static_prog::exists());
@@ -398,7 +395,7 @@ fn static_programs_work_outside_any_root_change() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn chroot_runs_a_static_program_in_a_bare_root() {
-    if ns_support::skip("chroot_runs_a_static_program_in_a_bare_root") {
+    if common::skip_unless_namespaces("chroot_runs_a_static_program_in_a_bare_root") {
         return;
     }
     let _guard = shared();
@@ -451,7 +448,7 @@ fn chroot_into_missing_dir_names_the_chroot_step() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn pivot_root_detaches_the_old_root() {
-    if ns_support::skip("pivot_root_detaches_the_old_root") {
+    if common::skip_unless_namespaces("pivot_root_detaches_the_old_root") {
         return;
     }
     use clonexec::Stdio;
@@ -461,7 +458,7 @@ fn pivot_root_detaches_the_old_root() {
     let proc_dir = root.path().join("proc");
     fs::create_dir(&proc_dir).unwrap();
     let before = mount_points("self");
-    let mut child = ns_support::Reaper(Some(
+    let mut child = Reaper(Some(
         Command::new("/hello")
             .namespaces(Namespaces::MOUNT | Namespaces::PID)
             .mount(Mount::proc(&proc_dir))
@@ -503,7 +500,7 @@ fn pivot_root_detaches_the_old_root() {
 #[test]
 fn pivot_root_into_missing_dir_names_the_pivot_step() {
     let _guard = shared();
-    if ns_support::skip("pivot_root_into_missing_dir_names_the_pivot_step") {
+    if common::skip_unless_namespaces("pivot_root_into_missing_dir_names_the_pivot_step") {
         return;
     }
     let err = Command::new("/hello")

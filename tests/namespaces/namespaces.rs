@@ -5,24 +5,32 @@
 //! These need root and the real kernel (not qemu-user); without them they
 //! say so and pass. The unprivileged user-namespace cases re-run this test
 //! binary as uid 65534 (the ignored `ns_helper` test does the work there),
-//! and the loopback cases re-run it inside the new network namespace. Every test holds the file lock for
-//! reading; the leak test holds it for writing.
+//! and the loopback cases re-run it inside the new network namespace.
+//!
+//! The leak test and the cgroup test count this process's fds and zombie
+//! children: they hold `common::exclusive()`, every other test
+//! `common::shared()`.
 
-mod common;
-mod ns_support;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use clonexec::{Command, IdMap, Mount, Namespaces, Step};
-use common::{open_fd_count, zombie_children};
-use ns_support::{
-    Reaper, exclusive, helper_arg, helper_command, helper_mode, helper_result, ns_of, own_ns,
-    shared, stdout_of, world_runnable_copy_of_self,
+use common::{
+    HELPER_ARG, HELPER_MODE, Reaper, SelfCopy, exclusive, helper_arg, helper_command, helper_mode,
+    helper_result, ns_of, open_fd_count, own_ns, shared, stdout_of, zombie_children,
 };
 
 const NOBODY: u32 = 65534;
-const HELPER: &str = "ns_helper";
+
+/// This binary re-run as the ignored [`ns_helper`] test in `mode`, with
+/// `arg` for it.
+fn ns_helper_command(mode: &str, arg: &str) -> Command {
+    let mut cmd = helper_command(&common::test_name!(ns_helper), HELPER_MODE, mode);
+    cmd.env(HELPER_ARG, arg);
+    cmd
+}
 
 /// The numbers of a map line (`"         0          0          1"`).
 fn map_lines(text: &str) -> Vec<Vec<u64>> {
@@ -42,7 +50,7 @@ fn domainname_of_host() -> String {
 #[test]
 fn user_ns_maps_root_to_caller() {
     let _guard = shared();
-    if ns_support::skip("user_ns_maps_root_to_caller") {
+    if common::skip_unless_namespaces("user_ns_maps_root_to_caller") {
         return;
     }
     let out = stdout_of(
@@ -78,7 +86,7 @@ fn user_ns_maps_root_to_caller() {
 #[test]
 fn user_ns_multi_line_map_and_setgroups_deny() {
     let _guard = shared();
-    if ns_support::skip("user_ns_multi_line_map_and_setgroups_deny") {
+    if common::skip_unless_namespaces("user_ns_multi_line_map_and_setgroups_deny") {
         return;
     }
     // Outside uid 0 (us) is inside uid 1000: `id -u` shows the direction.
@@ -105,7 +113,7 @@ fn user_ns_multi_line_map_and_setgroups_deny() {
 #[test]
 fn user_ns_without_maps_shows_overflow_ids() {
     let _guard = shared();
-    if ns_support::skip("user_ns_without_maps_shows_overflow_ids") {
+    if common::skip_unless_namespaces("user_ns_without_maps_shows_overflow_ids") {
         return;
     }
     let out = stdout_of(
@@ -123,7 +131,7 @@ fn user_ns_without_maps_shows_overflow_ids() {
 #[test]
 fn uid_change_inside_user_ns() {
     let _guard = shared();
-    if ns_support::skip("uid_change_inside_user_ns") {
+    if common::skip_unless_namespaces("uid_change_inside_user_ns") {
         return;
     }
     let mut child = Reaper(Some(
@@ -154,23 +162,26 @@ fn uid_change_inside_user_ns() {
 /// this binary (see `helper_unprivileged`).
 #[test]
 fn user_ns_as_unprivileged_user() {
-    if ns_support::skip("user_ns_as_unprivileged_user") {
+    if common::skip_unless_namespaces("user_ns_as_unprivileged_user") {
         return;
     }
     // Declared first so that it is released last: the copy spawns `cp` and
     // the temp dir's removal opens fds, which the leak test must not see.
     let _guard = shared();
-    let (dir, copy) = world_runnable_copy_of_self();
-    let mnt_target = dir.path().join("mnt");
+    let copy = SelfCopy::new();
+    let dir = copy.dir();
+    let mnt_target = dir.join("mnt");
     fs::create_dir(&mnt_target).unwrap();
-    fs::create_dir(dir.path().join("src")).unwrap();
-    fs::write(dir.path().join("src/f"), "host\n").unwrap();
+    fs::create_dir(dir.join("src")).unwrap();
+    fs::write(dir.join("src/f"), "host\n").unwrap();
     fs::set_permissions(
-        dir.path().join("src/f"),
+        dir.join("src/f"),
         std::os::unix::fs::PermissionsExt::from_mode(0o666),
     )
     .unwrap();
-    let out = helper_command(&copy, HELPER, "unprivileged", dir.path().to_str().unwrap())
+    let out = copy
+        .command(&common::test_name!(ns_helper), HELPER_MODE, "unprivileged")
+        .env(HELPER_ARG, dir.to_str().unwrap())
         .uid(NOBODY)
         .gid(NOBODY)
         .current_dir("/")
@@ -183,13 +194,10 @@ fn user_ns_as_unprivileged_user() {
         );
     }
     assert!(
-        ns_support::entries(&mnt_target).is_empty(),
+        common::entries(&mnt_target).is_empty(),
         "the child's mounts reached us"
     );
-    assert_eq!(
-        fs::read_to_string(dir.path().join("src/f")).unwrap(),
-        "host\n"
-    );
+    assert_eq!(fs::read_to_string(dir.join("src/f")).unwrap(), "host\n");
 }
 
 fn helper_unprivileged() {
@@ -337,7 +345,7 @@ fn net_devices(text: &str) -> Vec<String> {
 #[test]
 fn net_ns_sees_only_loopback() {
     let _guard = shared();
-    if ns_support::skip("net_ns_sees_only_loopback") {
+    if common::skip_unless_namespaces("net_ns_sees_only_loopback") {
         return;
     }
     let out = stdout_of(
@@ -355,12 +363,11 @@ fn net_ns_sees_only_loopback() {
 #[test]
 fn loopback_up_in_new_net_ns() {
     let _guard = shared();
-    if ns_support::skip("loopback_up_in_new_net_ns") {
+    if common::skip_unless_namespaces("loopback_up_in_new_net_ns") {
         return;
     }
-    let exe = std::env::current_exe().unwrap();
     for (up, mode) in [(true, "loopback-up"), (false, "loopback-down")] {
-        let out = helper_command(&exe, HELPER, mode, &own_ns("net"))
+        let out = ns_helper_command(mode, &own_ns("net"))
             .namespaces(Namespaces::NET)
             .loopback_up(up)
             .output()
@@ -376,7 +383,7 @@ fn loopback_up_in_new_net_ns() {
             .unwrap(),
     ));
     let fd = fs::File::open(format!("/proc/{}/ns/net", sleeper.child().id())).unwrap();
-    let out = helper_command(&exe, HELPER, "loopback-up", &own_ns("net"))
+    let out = ns_helper_command("loopback-up", &own_ns("net"))
         .join_namespace(fd, Namespaces::NET)
         .loopback_up(true)
         .output()
@@ -428,7 +435,7 @@ fn helper_loopback(expect_up: bool) {
 #[test]
 fn pid_ns_child_is_pid_1() {
     let _guard = shared();
-    if ns_support::skip("pid_ns_child_is_pid_1") {
+    if common::skip_unless_namespaces("pid_ns_child_is_pid_1") {
         return;
     }
     let out = stdout_of(
@@ -442,10 +449,10 @@ fn pid_ns_child_is_pid_1() {
 #[test]
 fn pid_ns_with_own_proc_shows_only_its_processes() {
     let _guard = shared();
-    if ns_support::skip("pid_ns_with_own_proc_shows_only_its_processes") {
+    if common::skip_unless_namespaces("pid_ns_with_own_proc_shows_only_its_processes") {
         return;
     }
-    let before = ns_support::mount_points("self");
+    let before = common::mount_points("self");
     // The globs run in sh itself (pid 1): first it is alone, then a
     // background child shows up too.
     let out = stdout_of(
@@ -462,7 +469,7 @@ fn pid_ns_with_own_proc_shows_only_its_processes() {
     // With a second process (the background sleep, after cat: pid 3).
     assert_eq!(lines[2], "/proc/1 /proc/3", "{out}");
     assert_eq!(
-        ns_support::mount_points("self"),
+        common::mount_points("self"),
         before,
         "our mount table changed"
     );
@@ -473,7 +480,7 @@ fn pid_ns_with_own_proc_shows_only_its_processes() {
 #[test]
 fn uts_ns_hostname_and_domainname() {
     let _guard = shared();
-    if ns_support::skip("uts_ns_hostname_and_domainname") {
+    if common::skip_unless_namespaces("uts_ns_hostname_and_domainname") {
         return;
     }
     let (host, domain) = (hostname_of_host(), domainname_of_host());
@@ -520,7 +527,7 @@ const ALL_KINDS: [Namespaces; 8] = [
 #[test]
 fn each_requested_namespace_differs_from_the_parents() {
     let _guard = shared();
-    if ns_support::skip("each_requested_namespace_differs_from_the_parents") {
+    if common::skip_unless_namespaces("each_requested_namespace_differs_from_the_parents") {
         return;
     }
     let names: Vec<&str> = ALL_KINDS.iter().map(|k| k.proc_name()).collect();
@@ -556,7 +563,7 @@ fn each_requested_namespace_differs_from_the_parents() {
 #[test]
 fn all_namespaces_together() {
     let _guard = shared();
-    if ns_support::skip("all_namespaces_together") {
+    if common::skip_unless_namespaces("all_namespaces_together") {
         return;
     }
     let mut all = Namespaces::empty();
@@ -618,7 +625,7 @@ fn cgroup2_mount() -> Option<PathBuf> {
 #[test]
 fn child_starts_in_the_given_cgroup() {
     let _guard = shared();
-    if ns_support::skip("child_starts_in_the_given_cgroup") {
+    if common::skip_unless_namespaces("child_starts_in_the_given_cgroup") {
         return;
     }
     let Some(root) = cgroup2_mount() else {
@@ -673,7 +680,7 @@ fn child_starts_in_the_given_cgroup() {
 #[test]
 fn joining_another_childs_uts_ns_sees_its_hostname() {
     let _guard = shared();
-    if ns_support::skip("joining_another_childs_uts_ns_sees_its_hostname") {
+    if common::skip_unless_namespaces("joining_another_childs_uts_ns_sees_its_hostname") {
         return;
     }
     let host = hostname_of_host();
@@ -701,7 +708,7 @@ fn joining_another_childs_uts_ns_sees_its_hostname() {
 #[test]
 fn joining_through_a_pidfd_enters_several_kinds() {
     let _guard = shared();
-    if ns_support::skip("joining_through_a_pidfd_enters_several_kinds") {
+    if common::skip_unless_namespaces("joining_through_a_pidfd_enters_several_kinds") {
         return;
     }
     let mut sleeper = Reaper(Some(
@@ -741,7 +748,7 @@ fn joining_through_a_pidfd_enters_several_kinds() {
 #[test]
 fn hostname_in_a_joined_uts_ns() {
     let _guard = shared();
-    if ns_support::skip("hostname_in_a_joined_uts_ns") {
+    if common::skip_unless_namespaces("hostname_in_a_joined_uts_ns") {
         return;
     }
     let host = hostname_of_host();
@@ -806,7 +813,7 @@ fn joining_a_file_that_is_not_a_namespace_fails_at_the_join_step() {
 #[test]
 fn pidfd_with_user_namespace() {
     let _guard = shared();
-    if ns_support::skip("pidfd_with_user_namespace") {
+    if common::skip_unless_namespaces("pidfd_with_user_namespace") {
         return;
     }
     let mut child = Reaper(Some(
@@ -1035,7 +1042,7 @@ fn fd_links() -> Vec<(String, String)> {
 #[test]
 fn parallel_user_ns_spawns_keep_their_own_settings() {
     let _guard = shared();
-    if ns_support::skip("parallel_user_ns_spawns_keep_their_own_settings") {
+    if common::skip_unless_namespaces("parallel_user_ns_spawns_keep_their_own_settings") {
         return;
     }
     std::thread::scope(|scope| {
@@ -1066,7 +1073,7 @@ fn parallel_user_ns_spawns_keep_their_own_settings() {
 #[test]
 fn user_ns_spawns_leak_nothing() {
     let _guard = exclusive();
-    if ns_support::skip("user_ns_spawns_leak_nothing") {
+    if common::skip_unless_namespaces("user_ns_spawns_leak_nothing") {
         return;
     }
     let run = |i: usize| {
@@ -1142,7 +1149,7 @@ fn user_ns_spawns_leak_nothing() {
 fn cgroup_fd_that_is_not_a_cgroup_fails_at_clone() {
     // Exclusive: the zombie count must not see other tests' children.
     let _guard = exclusive();
-    if ns_support::skip("cgroup_fd_that_is_not_a_cgroup_fails_at_clone") {
+    if common::skip_unless_namespaces("cgroup_fd_that_is_not_a_cgroup_fails_at_clone") {
         return;
     }
     let before = zombie_children();
@@ -1161,7 +1168,7 @@ fn cgroup_fd_that_is_not_a_cgroup_fails_at_clone() {
 #[test]
 fn joining_a_mount_ns_sees_its_mounts() {
     let _guard = shared();
-    if ns_support::skip("joining_a_mount_ns_sees_its_mounts") {
+    if common::skip_unless_namespaces("joining_a_mount_ns_sees_its_mounts") {
         return;
     }
     let tmp = common::TempDir::new("ns-join-mnt");
@@ -1190,7 +1197,7 @@ fn joining_a_mount_ns_sees_its_mounts() {
             .join_namespace(fd, Namespaces::MOUNT),
     );
     assert_eq!(out, format!("bound\n{}\n", ns_of(pid, "mnt")));
-    assert!(ns_support::entries(&dst).is_empty());
+    assert!(common::entries(&dst).is_empty());
     sleeper.finish();
 }
 
@@ -1202,12 +1209,11 @@ fn joining_a_mount_ns_sees_its_mounts() {
 #[test]
 fn id_map_helpers_without_newuidmap_fail_at_the_map_step() {
     let _guard = shared();
-    if ns_support::skip("id_map_helpers_without_newuidmap_fail_at_the_map_step") {
+    if common::skip_unless_namespaces("id_map_helpers_without_newuidmap_fail_at_the_map_step") {
         return;
     }
     let empty = common::TempDir::new("empty-path");
-    let exe = std::env::current_exe().unwrap();
-    let out = helper_command(&exe, HELPER, "no-newuidmap", "")
+    let out = ns_helper_command("no-newuidmap", "")
         .env("PATH", empty.path())
         .output()
         .unwrap();

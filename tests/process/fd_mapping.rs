@@ -7,21 +7,18 @@
 //! make a source sit on another mapping's target (or on its own), the tests
 //! find the lowest free numbers first, choose the targets among them, and
 //! then check (in /proc/self/fd, after `prepare()`) that the copies really
-//! landed there before spawning. Every test holds `LOCK`, so that no other
-//! test of this file opens fds in between. The scripts writing to computed
-//! fd numbers use bash, which (unlike dash) accepts `>&N` for N > 9.
+//! landed there before spawning. Every test holds `common::exclusive()`,
+//! so that no other test of this binary opens fds in between. The scripts
+//! writing to computed fd numbers use bash, which (unlike dash) accepts
+//! `>&N` for N > 9.
 
-mod attr_support;
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use attr_support::{helper_command, reported, stdout_of};
 use clonexec::{Command, Prepared, Resource, Stdio};
-use common::{fd_link, inode_of, lowest_free_fds, pipe};
-
-static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+use common::{fd_link, helper_command, inode_of, lowest_free_fds, pipe, reported, stdout_of};
 
 /// Asserts that fd `n` of this process is the pipe with inode `ino`.
 fn assert_fd_is_pipe(n: i32, ino: u64) {
@@ -51,7 +48,7 @@ fn run_and_collect(prepared: Prepared, cmd: Command, readers: Vec<std::fs::File>
 
 #[test]
 fn fd_maps_a_pipe_onto_fd_5() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let (reader, writer) = pipe();
     let mut cmd = Command::new("sh");
     cmd.args(["-c", "readlink /proc/$$/fd/5 >&5; echo mapped >&5"])
@@ -64,7 +61,7 @@ fn fd_maps_a_pipe_onto_fd_5() {
 
 #[test]
 fn fd_swap_is_collision_safe() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let (ra, wa) = pipe();
     let (rb, wb) = pipe();
     let (ia, ib) = (inode_of(&ra), inode_of(&rb));
@@ -86,7 +83,7 @@ fn fd_swap_is_collision_safe() {
 
 #[test]
 fn fd_swap_replaces_caller_fds_placed_by_dup2() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     // The std-style swap: the caller's own fds sit on each other's
     // targets (placed there with dup2, so not close-on-exec: the child
     // inherits them at x and y). prepare() works on copies above them, so
@@ -117,7 +114,7 @@ fn fd_swap_replaces_caller_fds_placed_by_dup2() {
 
 #[test]
 fn fd_target_equal_to_its_source_is_not_cloexec_in_the_child() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let (reader, writer) = pipe();
     let ino = inode_of(&reader);
     let target = lowest_free_fds(1)[0];
@@ -135,7 +132,7 @@ fn fd_target_equal_to_its_source_is_not_cloexec_in_the_child() {
 
 #[test]
 fn fd_three_cycle_is_collision_safe() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let (ra, wa) = pipe();
     let (rb, wb) = pipe();
     let (rc, wc) = pipe();
@@ -162,7 +159,7 @@ fn fd_three_cycle_is_collision_safe() {
 
 #[test]
 fn fd_target_colliding_with_a_stdio_pipe_is_safe() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     // prepare() puts the copy of `writer` at f0; at spawn time the stdout
     // pipe takes f1 (read end, ours) and f2 (write end, the child's). Map
     // the writer onto f2: the child must move the stdout pipe off f2
@@ -192,7 +189,7 @@ fn fd_target_colliding_with_a_stdio_pipe_is_safe() {
 
 #[test]
 fn fd_target_colliding_with_the_report_pipe_is_safe() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     // prepare() puts the copy of `writer` at f0; at spawn time the report
     // pipe takes f1 (read end) and f2 (write end, the child's). Target f2:
     // the child must move its report fd away before placing the writer,
@@ -227,7 +224,7 @@ fn fd_target_colliding_with_the_report_pipe_is_safe() {
 
 #[test]
 fn fd_can_replace_stdio_and_swap_stdout_with_stderr() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let (rout, wout) = pipe();
     let (rerr, werr) = pipe();
     // Child fd 1 is the "err" pipe and fd 2 the "out" pipe.
@@ -276,7 +273,7 @@ fn inheritable_fds(n: usize) -> Vec<OwnedFd> {
 
 #[test]
 fn close_other_fds_leaves_only_stdio_and_mapped_fds() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let leaked = inheritable_fds(3);
     for fd in &leaked {
         assert!(!common::is_cloexec(fd.as_raw_fd()));
@@ -290,7 +287,7 @@ fn close_other_fds_leaves_only_stdio_and_mapped_fds() {
 
 #[test]
 fn close_other_fds_with_high_and_sparse_targets() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let leaked = inheritable_fds(2);
     let (_r1, w1) = pipe();
     let (_r2, w2) = pipe();
@@ -302,7 +299,7 @@ fn close_other_fds_with_high_and_sparse_targets() {
 
 #[test]
 fn without_close_other_fds_inheritable_fds_are_inherited() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     let leaked = inheritable_fds(1);
     let n = leaked[0].as_raw_fd();
     // A close-on-exec fd of ours, which must not reach the child.
@@ -322,7 +319,7 @@ fn without_close_other_fds_inheritable_fds_are_inherited() {
 
 #[test]
 fn mapped_fds_do_not_leak_as_extra_copies() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     // Without close_other_fds the child has its stdio, the mapping, and the
     // parent's inheritable fds -- but none of the library's internal
     // copies or pipes.
@@ -354,7 +351,7 @@ fn fcntl_ok(fd: i32) -> bool {
 /// closed or replaced, and the child still sees only what it was given.
 #[test]
 fn close_other_fds_never_touches_the_parents_fds() {
-    let _lock = common::lock(&LOCK);
+    let _guard = common::exclusive();
     // Many inheritable fds, then the mapped pipe above them, so the copies
     // prepare() makes are high too.
     let many: Vec<OwnedFd> = (0..300).flat_map(|_| inheritable_fds(1)).collect();
@@ -411,14 +408,14 @@ fn fd_inode(fd: i32) -> u64 {
 // limit is `LOW_NOFILE`, so that our own limit stays as it is.
 
 const HELPER_ENV: &str = "CLONEXEC_FD_MAPPING_HELPER";
-const HELPER_TEST: &str = "fd_mapping_helper";
 
 /// The helper's soft RLIMIT_NOFILE: its highest possible target is 63.
 const LOW_NOFILE: u64 = 64;
 const TOP: i32 = LOW_NOFILE as i32 - 1;
 
 /// Runs the helper in `mode` under [`LOW_NOFILE`] and checks that it got
-/// to its end.
+/// to its end. The caller holds `exclusive()`: our pipes to the helper must
+/// not take the numbers other tests predict.
 fn run_low_nofile_helper(test: &str, mode: &str) {
     if common::skip_under_qemu(
         test,
@@ -433,14 +430,13 @@ fn run_low_nofile_helper(test: &str, mode: &str) {
         eprintln!("skipping {test}: RLIMIT_NOFILE hard limit {hard}");
         return;
     }
-    // Our pipes to the helper must not take the numbers other tests of
-    // this file predict.
-    let _lock = common::lock(&LOCK);
-    let out = stdout_of(helper_command(HELPER_TEST, HELPER_ENV, mode).rlimit(
-        Resource::NOFILE,
-        LOW_NOFILE,
-        hard,
-    ));
+    let out = stdout_of(
+        helper_command(&common::test_name!(fd_mapping_helper), HELPER_ENV, mode).rlimit(
+            Resource::NOFILE,
+            LOW_NOFILE,
+            hard,
+        ),
+    );
     assert_eq!(reported(&out, "DONE").as_deref(), Some(mode), "{out}");
 }
 
@@ -577,21 +573,24 @@ fn fd_mapping_helper() {
         }
         other => panic!("unknown helper mode {other:?}"),
     }
-    attr_support::report("DONE", &mode);
+    common::report("DONE", &mode);
 }
 
 #[test]
 fn fd_target_at_the_top_of_the_fd_limit() {
+    let _guard = common::exclusive();
     run_low_nofile_helper("fd_target_at_the_top_of_the_fd_limit", "top");
 }
 
 #[test]
 fn fd_swap_at_the_top_of_the_fd_limit() {
+    let _guard = common::exclusive();
     run_low_nofile_helper("fd_swap_at_the_top_of_the_fd_limit", "swap");
 }
 
 #[test]
 fn report_pipe_on_a_target_at_the_top_of_the_fd_limit() {
+    let _guard = common::exclusive();
     run_low_nofile_helper(
         "report_pipe_on_a_target_at_the_top_of_the_fd_limit",
         "report_pipe",
@@ -604,6 +603,7 @@ fn report_pipe_on_a_target_at_the_top_of_the_fd_limit() {
 
 #[test]
 fn program_fd_on_a_target_at_the_top_of_the_fd_limit() {
+    let _guard = common::exclusive();
     run_low_nofile_helper(
         "program_fd_on_a_target_at_the_top_of_the_fd_limit",
         "program_fd",
