@@ -367,6 +367,7 @@ fn sigchld_ignored_helper() {
     if std::env::var_os(SIGCHLD_ENV).is_none() {
         return;
     }
+    // Spawned while this process ignores SIGCHLD, as the init inherits it.
     let spawn = |cmd: &mut Command| {
         // SAFETY: this helper process runs one test on one thread.
         unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
@@ -375,11 +376,13 @@ fn sigchld_ignored_helper() {
             .create_pidfd(true)
             .spawn()
             .unwrap();
-        // SAFETY: as above.
+        // SAFETY: as above. (Until here a child of ours that exits is
+        // reaped by the kernel: the programs below wait for us first.)
         unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
         child
     };
-    let wait = |child: clonexec::Child| -> clonexec::Output {
+    // The init exits once the program has: it saw the program end.
+    let exits = |child: &clonexec::Child| {
         let mut fds = [libc::pollfd {
             fd: std::os::fd::AsRawFd::as_raw_fd(&child.pidfd().unwrap()),
             events: libc::POLLIN,
@@ -391,19 +394,26 @@ fn sigchld_ignored_helper() {
             ready, 1,
             "the init never exited (it did not see the program end)"
         );
-        child.wait_with_output().unwrap()
     };
-    let out = wait(spawn(&mut init_command("exit 3")));
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    // The program waits for its stdin to close, which happens after we
+    // have SIGCHLD back: our own wait then gets the init's status.
+    let mut child = spawn(init_command("read line; exit 3").stdin(clonexec::Stdio::piped()));
+    drop(child.stdin.take());
+    exits(&child);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "{status}");
     // The program itself keeps the caller's ignored SIGCHLD, as with fork
-    // (grep itself: a shell would reset it for its children).
-    let out = wait(spawn(
+    // (grep itself: a shell would reset it for its children). The init may
+    // end while we still ignore SIGCHLD, so only its end is checked.
+    let mut child = spawn(
         Command::new("grep")
             .args(["SigIgn", "/proc/self/status"])
             .namespaces(Namespaces::PID)
             .pid1_init(true),
-    ));
-    let text = String::from_utf8_lossy(&out.stdout);
+    );
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut text).unwrap();
+    exits(&child);
     let mask = u64::from_str_radix(text.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
     assert_ne!(mask & (1 << (libc::SIGCHLD - 1)), 0, "{text}");
     println!("sigchld helper done");

@@ -1,7 +1,8 @@
 //! The basics of a spawn: arguments and environment, finding the program
 //! (also through an fd) and the errors of a failed spawn, exit statuses,
-//! stdio, fd mappings, `Prepared`, the input `prepare()` refuses, and the
-//! suite's own skip rules (`harness`).
+//! stdio, fd mappings, `Prepared`, the input `prepare()` refuses, std's
+//! `CommandExt` extras (`std_exec`: `pre_exec`, failed `exec()`, the
+//! `/bin/sh` fallback), and the suite's own skip rules (`harness`).
 //!
 //! One test binary for what used to be nine (linking them was most of the
 //! build). Its tests share one process: the ones that predict the fd
@@ -20,4 +21,5 @@ mod fd_mapping;
 mod harness;
 mod prepare_refusals;
 mod prepared;
+mod std_exec;
 mod stdio;

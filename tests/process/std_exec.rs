@@ -3,7 +3,7 @@
 //! are in `exec_in_place.rs`, a binary of its own), `pre_exec` hooks, and
 //! the `/bin/sh` fallback for files the kernel cannot run.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -11,6 +11,7 @@ use clonexec::{Command, IdMap, Namespaces, Signal, Stdio, Step};
 
 #[test]
 fn exec_refuses_what_only_a_child_can_have_before_changing_anything() {
+    let _guard = common::shared();
     let refused = [
         Command::new("true").namespaces(Namespaces::PID).exec(),
         Command::new("true")
@@ -33,6 +34,7 @@ fn exec_refuses_what_only_a_child_can_have_before_changing_anything() {
 
 #[test]
 fn failed_exec_returns_with_the_signal_mask_and_sigpipe_as_they_were() {
+    let _guard = common::shared();
     let status = || std::fs::read_to_string("/proc/thread-self/status").unwrap();
     let field = |text: &str, key: &str| {
         text.lines()
@@ -56,6 +58,7 @@ static TOUCHED_IN_CHILD: AtomicU64 = AtomicU64::new(0);
 
 #[test]
 fn pre_exec_hooks_run_in_order_in_the_child_before_exec() {
+    let _guard = common::shared();
     let mut cmd = Command::new("sh");
     cmd.args(["-c", "echo program"]);
     // SAFETY: the hooks only write(2) to fd 1 and touch an atomic.
@@ -88,6 +91,7 @@ fn pre_exec_hooks_run_in_order_in_the_child_before_exec() {
 
 #[test]
 fn failing_or_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
+    let _guard = common::shared();
     let mut cmd = Command::new("true");
     // SAFETY: the hooks do nothing but return.
     unsafe {
@@ -113,6 +117,7 @@ fn failing_or_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
 
 #[test]
 fn pre_exec_runs_again_for_each_spawn_of_a_prepared_command() {
+    let _guard = common::shared();
     let mut cmd = Command::new("sh");
     cmd.args(["-c", "echo $X"]).stdout(Stdio::piped());
     // SAFETY: setenv is not async-signal-safe in general, but the forked
@@ -136,6 +141,7 @@ fn pre_exec_runs_again_for_each_spawn_of_a_prepared_command() {
 
 #[test]
 fn pre_exec_child_is_killed_and_reaped_like_any_other() {
+    let _guard = common::shared();
     let mut cmd = Command::new("sleep");
     cmd.arg("30");
     // SAFETY: an empty hook.
@@ -151,6 +157,7 @@ fn pre_exec_child_is_killed_and_reaped_like_any_other() {
 
 #[test]
 fn a_script_without_a_shebang_runs_through_bin_sh() {
+    let _guard = common::shared();
     let dir = common::TempDir::new("no-shebang");
     let script = dir.path().join("plain-script");
     common::write_executable(&script, b"echo through sh: $0 $1\n");
