@@ -24,8 +24,8 @@
 #   CROSS_TARGETS        space-separated subset of the triples above
 #   CROSS_SKIP_INSTALL=1 do not run apt-get / rustup
 #   CROSS_BUILD_TIMEOUT  seconds allowed to build one target's tests (default 900)
-#   CROSS_TIMEOUT        seconds allowed to run one target's tests (default 360)
-#   CROSS_BINARY_TIMEOUT seconds allowed per test binary (default 120)
+#   CROSS_TIMEOUT        seconds allowed to run one target's tests (default 900)
+#   CROSS_BINARY_TIMEOUT seconds allowed per test binary (default 300)
 #   CARGO_TARGET_DIR     default: target/cross under the checkout
 set -euo pipefail
 
@@ -35,8 +35,8 @@ root=$PWD
 all_targets="x86_64-unknown-linux-musl i686-unknown-linux-musl aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu"
 targets=${CROSS_TARGETS:-$all_targets}
 build_timeout=${CROSS_BUILD_TIMEOUT:-900}
-per_target_timeout=${CROSS_TIMEOUT:-360}
-per_binary_timeout=${CROSS_BINARY_TIMEOUT:-120}
+per_target_timeout=${CROSS_TIMEOUT:-900}
+per_binary_timeout=${CROSS_BINARY_TIMEOUT:-300}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/cross}
 export CARGO_TERM_COLOR=never
 
