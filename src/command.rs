@@ -12,7 +12,7 @@ use crate::spec::Spec;
 use crate::stdio::Stdio;
 use crate::{
     Arg, CapSet, Capability, Error, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags,
-    SecureBits, SigSet, Signal, SockFilter,
+    SeccompPolicy, SecureBits, SigSet, Signal, SockFilter,
 };
 
 /// A process to start, with every attribute it should have.
@@ -338,9 +338,34 @@ impl Command {
         self
     }
 
-    /// Flags for [`seccomp_filter`](Command::seccomp_filter).
+    /// Flags for [`seccomp_filter`](Command::seccomp_filter) or
+    /// [`seccomp`](Command::seccomp).
     pub fn seccomp_flags(&mut self, flags: SeccompFlags) -> &mut Self {
         self.spec.seccomp_flags = flags;
+        self
+    }
+
+    /// Installs a seccomp policy by system call name, compiled by
+    /// `prepare()` for the running architecture
+    /// ([`SeccompArch::native`](crate::SeccompArch::native)), which refuses
+    /// unknown names. It is installed where
+    /// [`seccomp_filter`](Command::seccomp_filter) would be, last before
+    /// exec, and the same rules hold: without
+    /// [`no_new_privs(true)`](Command::no_new_privs) the caller needs
+    /// `CAP_SYS_ADMIN`, and the policy must allow the program's `execve`.
+    /// Cannot be combined with `seccomp_filter`.
+    ///
+    /// ```
+    /// use clonexec::{Command, SeccompAction, SeccompPolicy};
+    /// let out = Command::new("uname")
+    ///     .no_new_privs(true)
+    ///     .seccomp(SeccompPolicy::new(SeccompAction::Allow).deny(["uname"], SeccompAction::Errno(1)))
+    ///     .output()?;
+    /// assert!(!out.status.success());
+    /// # Ok::<(), clonexec::Error>(())
+    /// ```
+    pub fn seccomp(&mut self, policy: SeccompPolicy) -> &mut Self {
+        self.spec.seccomp_policy = Some(policy);
         self
     }
 

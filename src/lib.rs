@@ -85,7 +85,9 @@ pub use ids::IdMap;
 pub use mount::Mount;
 pub use ns::{Namespaces, Propagation};
 pub use rlimit::{ParseResourceError, Resource};
-pub use seccomp::{SeccompFlags, SockFilter};
+pub use seccomp::{
+    ParseSeccompActionError, SeccompAction, SeccompArch, SeccompFlags, SeccompPolicy, SockFilter,
+};
 pub use signal::{ParseSignalError, SigSet, Signal};
 pub use spawn::Prepared;
 pub use stdio::Stdio;

@@ -5,9 +5,9 @@ use core::sync::atomic::{AtomicI32, Ordering};
 
 use super::Lowering;
 use crate::plan::SecurityPlan;
-use crate::seccomp::MAX_INSTRUCTIONS;
+use crate::seccomp::{MAX_INSTRUCTIONS, compile_policy};
 use crate::spec::Spec;
-use crate::{Capability, Error};
+use crate::{Capability, Error, SeccompArch};
 
 pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Error> {
     let last_cap = last_capability();
@@ -71,18 +71,27 @@ pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Erro
         }
     };
 
-    let seccomp = match &spec.seccomp_filter {
-        None => None,
-        Some(filter) if filter.is_empty() => {
+    let seccomp = match (&spec.seccomp_filter, &spec.seccomp_policy) {
+        (Some(_), Some(_)) => {
+            return Err(cx.invalid(
+                "seccomp_filter and seccomp (a policy) cannot be combined: give one of them",
+            ));
+        }
+        (None, Some(policy)) => Some((
+            compile_policy(policy, SeccompArch::native()).map_err(|message| cx.invalid(message))?,
+            spec.seccomp_flags.bits(),
+        )),
+        (None, None) => None,
+        (Some(filter), None) if filter.is_empty() => {
             return Err(cx.invalid("the seccomp filter is empty"));
         }
-        Some(filter) if filter.len() > MAX_INSTRUCTIONS => {
+        (Some(filter), None) if filter.len() > MAX_INSTRUCTIONS => {
             return Err(cx.invalid(format!(
                 "the seccomp filter has {} instructions, more than the kernel's {MAX_INSTRUCTIONS}",
                 filter.len()
             )));
         }
-        Some(filter) => Some((filter.clone(), spec.seccomp_flags.bits())),
+        (Some(filter), None) => Some((filter.clone(), spec.seccomp_flags.bits())),
     };
 
     Ok(SecurityPlan {
