@@ -59,6 +59,7 @@ mod error;
 mod exec;
 mod ids;
 mod init_image;
+mod landlock;
 mod launch;
 mod mount;
 mod ns;
@@ -82,6 +83,7 @@ pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, 
 pub use command::Command;
 pub use error::Error;
 pub use ids::IdMap;
+pub use landlock::Landlock;
 pub use mount::Mount;
 pub use ns::{Namespaces, Propagation};
 pub use rlimit::{ParseResourceError, Resource};

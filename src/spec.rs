@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 
 use crate::{
-    CapSet, Capability, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags,
+    CapSet, Capability, IdMap, Landlock, Mount, Namespaces, Propagation, Resource, SeccompFlags,
     SeccompPolicy, SecureBits, SigSet, Signal, SockFilter, Stdio,
 };
 
@@ -44,6 +44,7 @@ pub(crate) struct Spec {
     pub seccomp_filter: Option<Vec<SockFilter>>,
     pub seccomp_flags: SeccompFlags,
     pub seccomp_policy: Option<SeccompPolicy>,
+    pub landlock: Option<Landlock>,
     pub rlimits: Vec<(Resource, u64, u64)>,
     pub oom_score_adj: Option<i32>,
     pub personality: Option<u32>,
@@ -106,6 +107,7 @@ impl Spec {
             seccomp_filter: None,
             seccomp_flags: SeccompFlags::empty(),
             seccomp_policy: None,
+            landlock: None,
             rlimits: Vec::new(),
             oom_score_adj: None,
             personality: None,

@@ -1,6 +1,8 @@
-//! Capabilities, the bounding set, securebits, no_new_privs and seccomp.
+//! Capabilities, the bounding set, securebits, no_new_privs, seccomp and
+//! Landlock.
 
 use alloc::format;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI32, Ordering};
 
 use super::Lowering;
@@ -9,7 +11,7 @@ use crate::seccomp::{MAX_INSTRUCTIONS, compile_policy};
 use crate::spec::Spec;
 use crate::{Capability, Error, SeccompArch};
 
-pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Error> {
+pub(super) fn lower(spec: &Spec, cx: &mut Lowering<'_>) -> Result<SecurityPlan, Error> {
     let last_cap = last_capability();
     let check_cap = |cap: &Capability, what: &str| -> Result<u64, Error> {
         if i32::from(cap.as_raw()) > last_cap {
@@ -94,13 +96,23 @@ pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Erro
         (Some(filter), None) => Some((filter.clone(), spec.seccomp_flags.bits())),
     };
 
+    let (landlock, landlock_dropped) = match &spec.landlock {
+        Some(landlock) => super::landlock::lower(landlock, cx)?,
+        None => (None, Vec::new()),
+    };
+
     Ok(SecurityPlan {
         ambient_caps,
         capabilities,
         bounding_drop,
         securebits: spec.securebits.map(|b| b.bits()),
-        no_new_privs: spec.no_new_privs,
+        // The kernel lets only a process with no_new_privs (or
+        // CAP_SYS_ADMIN) restrict itself; set it for every Landlock use, so
+        // that what the program may do does not depend on the kernel.
+        no_new_privs: spec.no_new_privs || spec.landlock.is_some(),
         seccomp,
+        landlock,
+        landlock_dropped,
     })
 }
 
