@@ -20,5 +20,6 @@ mod limits;
 mod pdeathsig;
 mod privileges;
 mod process_relations;
+mod seccomp_policy;
 mod signals;
 mod tty;
