@@ -307,9 +307,9 @@ fn setup_and_exec(
 
     // Landlock, as soon as the kernel allows it (after no_new_privs, which
     // prepare() set with it): everything from here on, pre_exec hooks
-    // included, runs confined. Nothing below opens a path but the exec.
-    // The ruleset fd is close-on-exec and used before the fd shuffle can
-    // overwrite its number.
+    // included, runs confined; none of our own steps below opens a path
+    // but the exec. The ruleset fd is close-on-exec and used before the
+    // fd shuffle can overwrite its number.
     if let Some(ruleset) = security.landlock {
         sys::landlock::restrict_self(ruleset).map_err(at(Step::Landlock, 0))?;
     }
