@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
-use clonexec::{Command, Landlock, SeccompAction, SeccompPolicy, Stdio};
+use clonexec::{Command, Landlock, Stdio};
 use common::{TempDir, helper_command, must_report};
 
 const HELPER_ENV: &str = "CLONEXEC_LANDLOCK_HELPER";
@@ -308,6 +308,7 @@ fn connect_and_bind_only_to_the_listed_tcp_ports() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn landlock_with_a_uid_change_and_a_seccomp_policy() {
+    use clonexec::{SeccompAction, SeccompPolicy};
     let _guard = common::shared();
     if common::skip_unless_root("landlock_with_a_uid_change_and_a_seccomp_policy")
         || common::skip_unless_landlock("landlock_with_a_uid_change_and_a_seccomp_policy", FULL_ABI)
