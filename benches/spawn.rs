@@ -959,6 +959,7 @@ impl Report<'_> {
             (I::ClonexecCommand, A::CapsPdeathsig),
             (I::ClonexecCommand, A::CloseFds),
             (I::ClonexecUserNs, A::UserNs),
+            (I::ClonexecCommand, A::Policies),
         ] {
             t.push((
                 format!("clonexec at {} / at 0 RSS: {}", fmt_rss(top), attrs.label()),
@@ -1009,6 +1010,18 @@ impl Report<'_> {
                     self.cfg.fds_large,
                 ),
                 self.k(I::ClonexecCommand, A::CloseFds, 0),
+            ),
+            Goal::AtMost(1.2),
+        ));
+        t.push((
+            format!(
+                "clonexec Prepared at {} / at 0 RSS: {}",
+                fmt_rss(top),
+                A::Policies.label()
+            ),
+            self.ratio(
+                self.k(I::ClonexecPrepared, A::Policies, top),
+                self.k(I::ClonexecPrepared, A::Policies, 0),
             ),
             Goal::AtMost(1.2),
         ));

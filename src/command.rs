@@ -11,8 +11,8 @@ use crate::spawn::Prepared;
 use crate::spec::Spec;
 use crate::stdio::Stdio;
 use crate::{
-    Arg, CapSet, Capability, Error, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags,
-    SecureBits, SigSet, Signal, SockFilter,
+    Arg, CapSet, Capability, Error, IdMap, Landlock, Mount, Namespaces, Propagation, Resource,
+    SeccompFlags, SeccompPolicy, SecureBits, SigSet, Signal, SockFilter,
 };
 
 /// A process to start, with every attribute it should have.
@@ -338,9 +338,56 @@ impl Command {
         self
     }
 
-    /// Flags for [`seccomp_filter`](Command::seccomp_filter).
+    /// Flags for [`seccomp_filter`](Command::seccomp_filter) or
+    /// [`seccomp`](Command::seccomp).
     pub fn seccomp_flags(&mut self, flags: SeccompFlags) -> &mut Self {
         self.spec.seccomp_flags = flags;
+        self
+    }
+
+    /// Installs a seccomp policy by system call name, compiled by
+    /// `prepare()` for the running architecture
+    /// ([`SeccompArch::native`](crate::SeccompArch::native)), which refuses
+    /// unknown names. It is installed where
+    /// [`seccomp_filter`](Command::seccomp_filter) would be, last before
+    /// exec, and the same rules hold: without
+    /// [`no_new_privs(true)`](Command::no_new_privs) the caller needs
+    /// `CAP_SYS_ADMIN`, and the policy must allow the program's `execve`.
+    /// Cannot be combined with `seccomp_filter`.
+    ///
+    /// ```
+    /// use clonexec::{Command, SeccompAction, SeccompPolicy};
+    /// let out = Command::new("uname")
+    ///     .no_new_privs(true)
+    ///     .seccomp(SeccompPolicy::new(SeccompAction::Allow).deny(["uname"], SeccompAction::Errno(1)))
+    ///     .output()?;
+    /// assert!(!out.status.success());
+    /// # Ok::<(), clonexec::Error>(())
+    /// ```
+    pub fn seccomp(&mut self, policy: SeccompPolicy) -> &mut Self {
+        self.spec.seccomp_policy = Some(policy);
+        self
+    }
+
+    /// Confines the child with a Landlock ruleset (see [`Landlock`]): which
+    /// paths it may reach and which TCP ports it may use. Sets
+    /// [`no_new_privs`](Command::no_new_privs), which the kernel requires;
+    /// the child restricts itself right after setting it, after the uid
+    /// change and the working directory, before the fds are placed and
+    /// before seccomp.
+    ///
+    /// ```
+    /// use clonexec::{Command, Landlock};
+    /// let out = Command::new("touch")
+    ///     .arg("/tmp/clonexec-landlock-doc")
+    ///     .landlock(Landlock::new().read_only(["/"]))
+    ///     .output()?;
+    /// assert!(!out.status.success()); // nothing is writable
+    /// assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"));
+    /// # Ok::<(), clonexec::Error>(())
+    /// ```
+    pub fn landlock(&mut self, landlock: Landlock) -> &mut Self {
+        self.spec.landlock = Some(landlock);
         self
     }
 

@@ -94,7 +94,12 @@ pub(crate) fn errno_name(errno: i32) -> Option<(&'static str, &'static str)> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "spawning {:?}: {}", self.program, self.context)?;
+        // No program: a refusal outside a spawn (`SeccompPolicy::compile`).
+        if self.program.is_empty() {
+            f.write_str(&self.context)?;
+        } else {
+            write!(f, "spawning {:?}: {}", self.program, self.context)?;
+        }
         if let Kind::Os { errno, .. } = self.kind {
             match errno_name(errno) {
                 Some((name, text)) => write!(f, " failed: {name} ({text})")?,

@@ -59,6 +59,7 @@ mod error;
 mod exec;
 mod ids;
 mod init_image;
+mod landlock;
 mod launch;
 mod mount;
 mod ns;
@@ -82,10 +83,13 @@ pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, 
 pub use command::Command;
 pub use error::Error;
 pub use ids::IdMap;
+pub use landlock::Landlock;
 pub use mount::Mount;
 pub use ns::{Namespaces, Propagation};
 pub use rlimit::{ParseResourceError, Resource};
-pub use seccomp::{SeccompFlags, SockFilter};
+pub use seccomp::{
+    ParseSeccompActionError, SeccompAction, SeccompArch, SeccompFlags, SeccompPolicy, SockFilter,
+};
 pub use signal::{ParseSignalError, SigSet, Signal};
 pub use spawn::Prepared;
 pub use stdio::Stdio;

@@ -190,7 +190,7 @@ impl CredentialsPlan {
     }
 }
 
-/// Capabilities, securebits, no_new_privs and seccomp.
+/// Capabilities, securebits, no_new_privs, seccomp and Landlock.
 #[derive(Debug, Default)]
 pub(crate) struct SecurityPlan {
     /// Ambient capabilities to raise, as a bit mask.
@@ -203,6 +203,11 @@ pub(crate) struct SecurityPlan {
     pub no_new_privs: bool,
     /// Seccomp filter and flags.
     pub seccomp: Option<(Vec<SockFilter>, u32)>,
+    /// The Landlock ruleset fd (owned) to restrict the child with.
+    pub landlock: Option<i32>,
+    /// What of the Landlock ruleset the kernel cannot enforce (best
+    /// effort), for `Prepared::landlock_dropped`.
+    pub landlock_dropped: Vec<alloc::string::String>,
 }
 
 impl SecurityPlan {

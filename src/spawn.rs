@@ -47,6 +47,26 @@ impl Prepared {
     pub fn spawn(&self) -> Result<Child, Error> {
         spawn(&self.plan)
     }
+
+    /// What of the command's [`Landlock`](crate::Landlock) ruleset the
+    /// running kernel cannot enforce and
+    /// [`best_effort(true)`](crate::Landlock::best_effort) left out, one
+    /// sentence each naming the Landlock ABI it needs: empty when the
+    /// whole ruleset is enforced (or there is none).
+    ///
+    /// ```
+    /// use clonexec::{Command, Landlock};
+    /// let prepared = Command::new("true")
+    ///     .landlock(Landlock::new().read_only(["/"]).restrict_network(true).best_effort(true))
+    ///     .prepare()?;
+    /// for dropped in prepared.landlock_dropped() {
+    ///     eprintln!("not enforced: {dropped}"); // e.g. the TCP rules before Linux 6.7
+    /// }
+    /// # Ok::<(), clonexec::Error>(())
+    /// ```
+    pub fn landlock_dropped(&self) -> &[alloc::string::String] {
+        &self.plan.security.landlock_dropped
+    }
 }
 
 /// One spawn of `plan`.

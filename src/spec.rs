@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 
 use crate::{
-    CapSet, Capability, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags, SecureBits,
-    SigSet, Signal, SockFilter, Stdio,
+    CapSet, Capability, IdMap, Landlock, Mount, Namespaces, Propagation, Resource, SeccompFlags,
+    SeccompPolicy, SecureBits, SigSet, Signal, SockFilter, Stdio,
 };
 
 /// Every attribute of a command, unchecked.
@@ -43,6 +43,8 @@ pub(crate) struct Spec {
     pub no_new_privs: bool,
     pub seccomp_filter: Option<Vec<SockFilter>>,
     pub seccomp_flags: SeccompFlags,
+    pub seccomp_policy: Option<SeccompPolicy>,
+    pub landlock: Option<Landlock>,
     pub rlimits: Vec<(Resource, u64, u64)>,
     pub oom_score_adj: Option<i32>,
     pub personality: Option<u32>,
@@ -104,6 +106,8 @@ impl Spec {
             no_new_privs: false,
             seccomp_filter: None,
             seccomp_flags: SeccompFlags::empty(),
+            seccomp_policy: None,
+            landlock: None,
             rlimits: Vec::new(),
             oom_score_adj: None,
             personality: None,

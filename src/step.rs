@@ -91,6 +91,9 @@ pub enum Step {
     Chdir = 128,
     /// `prctl(PR_SET_NO_NEW_PRIVS)`.
     NoNewPrivs = 129,
+    /// `landlock_restrict_self()` with the prepared ruleset; in
+    /// `prepare()`, building the ruleset.
+    Landlock = 139,
     /// `prctl(PR_SET_PDEATHSIG)`.
     ParentDeathSignal = 130,
     /// Placing an fd at its child number.
@@ -157,6 +160,7 @@ impl Step {
         Step::AmbientCaps,
         Step::Chdir,
         Step::NoNewPrivs,
+        Step::Landlock,
         Step::ParentDeathSignal,
         Step::FdMapping,
         Step::CloseFds,
@@ -294,6 +298,7 @@ pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         },
         Step::SecureBits => format!("prctl(PR_SET_SECUREBITS, {detail:#x})"),
         Step::NoNewPrivs => String::from("prctl(PR_SET_NO_NEW_PRIVS)"),
+        Step::Landlock => String::from("landlock_restrict_self()"),
         Step::NoControllingTty => String::from("ioctl(TIOCNOTTY)"),
         Step::ControllingTty => format!("ioctl({detail}, TIOCSCTTY)"),
         Step::Seccomp => format!("seccomp(SECCOMP_SET_MODE_FILTER) with {detail} instructions"),

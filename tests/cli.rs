@@ -1448,6 +1448,148 @@ fn seccomp_installs_the_filter_from_a_file() {
 }
 
 #[test]
+fn landlock_paths_confine_the_program() {
+    if common::skip_unless_landlock("landlock_paths_confine_the_program", 5) {
+        return;
+    }
+    let dir = temp_dir("landlock-paths");
+    let (writable, other) = (dir.join("rw"), dir.join("other"));
+    std::fs::create_dir(&writable).unwrap();
+    std::fs::create_dir(&other).unwrap();
+    let script = r#"echo in > "$1"/in && echo out > "$2"/out"#;
+    let out = clonexec(&[
+        "--landlock-ro",
+        "/",
+        "--landlock-rw",
+        writable.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        writable.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(writable.join("in")).unwrap(),
+        "in\n"
+    );
+    assert!(!other.join("out").exists());
+
+    let missing = dir.join("missing");
+    let out = clonexec(&["--landlock-ro", missing.to_str().unwrap(), "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!(
+            "the Landlock read_only path {missing:?} does not exist"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn landlock_network_flags_allow_only_the_listed_ports() {
+    if common::skip_unless_landlock("landlock_network_flags_allow_only_the_listed_ports", 4) {
+        return;
+    }
+    let listed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let unlisted = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = |l: &std::net::TcpListener| l.local_addr().unwrap().port().to_string();
+    let connect = |flags: &[&str], to: &str| {
+        let mut args = flags.to_vec();
+        let target = format!("exec 3<>/dev/tcp/127.0.0.1/{to}");
+        args.extend(["--", "bash", "-c", &target]);
+        clonexec(&args)
+    };
+    let listed_flags = ["--landlock-connect", &port(&listed)];
+    let out = connect(&listed_flags, &port(&listed));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = connect(&listed_flags, &port(&unlisted));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    let out = connect(&["--landlock-no-net"], &port(&listed));
+    assert!(
+        stderr(&out).contains("Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn seccomp_deny_and_allow_flags() {
+    let dir = temp_dir("seccomp-policy");
+    let target = dir.join("made");
+    let out = clonexec(&[
+        "--no-new-privs",
+        "--seccomp-deny",
+        "mkdir,mkdirat:EACCES",
+        "--",
+        "mkdir",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists());
+
+    // Without an errno: EPERM.
+    let out = clonexec(&[
+        "--no-new-privs",
+        "--seccomp-deny",
+        "mkdir,mkdirat",
+        "--",
+        "mkdir",
+        target.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains("Operation not permitted"),
+        "{}",
+        stderr(&out)
+    );
+
+    let allow = common::TRUE_SYSCALLS.join(",");
+    let out = clonexec(&["--no-new-privs", "--seccomp-allow", &allow, "--", "true"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The rest fails with EPERM: uname(2) among them.
+    let allowed_write = format!("{allow},write");
+    let out = clonexec(&[
+        "--no-new-privs",
+        "--seccomp-allow",
+        &allowed_write,
+        "--",
+        "uname",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("Operation not permitted"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = clonexec(&["--seccomp-deny", "mkdri", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"mkdri\""), "{}", stderr(&out));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn process_attributes_reach_the_program() {
     let out = clonexec(&[
         "--personality",

@@ -185,16 +185,20 @@ pub enum Attrs {
     CloseFds,
     /// A new user namespace with a one-id map.
     UserNs,
+    /// A Landlock ruleset of 10 paths (and TCP rules where the kernel has
+    /// them) and a seccomp policy of 100 names.
+    Policies,
 }
 
 impl Attrs {
     /// Every set, in report order.
-    pub const ALL: [Attrs; 5] = [
+    pub const ALL: [Attrs; 6] = [
         Attrs::None,
         Attrs::Ids,
         Attrs::CapsPdeathsig,
         Attrs::CloseFds,
         Attrs::UserNs,
+        Attrs::Policies,
     ];
 
     /// Short name, for command lines.
@@ -205,6 +209,7 @@ impl Attrs {
             Attrs::CapsPdeathsig => "caps",
             Attrs::CloseFds => "closefds",
             Attrs::UserNs => "userns",
+            Attrs::Policies => "policies",
         }
     }
 
@@ -224,6 +229,7 @@ impl Attrs {
             Attrs::CapsPdeathsig => "pdeathsig (no caps: not root)",
             Attrs::CloseFds => "close_other_fds",
             Attrs::UserNs => "user ns + id maps",
+            Attrs::Policies => "landlock (10 paths) + seccomp (100 names)",
         }
     }
 
@@ -254,6 +260,8 @@ impl Attrs {
                 FloorFilesUnshare,
             ],
             Attrs::UserNs => &[ClonexecUserNs, ForkUserNs],
+            // No other spawner offers either.
+            Attrs::Policies => &[ClonexecCommand, ClonexecPrepared],
         }
     }
 }
@@ -377,14 +385,53 @@ fn clonexec_command(attrs: Attrs, program: &CStr, ops: &ChildOps) -> clonexec::C
         Attrs::CloseFds => {
             cmd.close_other_fds(true);
         }
+        Attrs::Policies => {
+            cmd.landlock(policies_ruleset(program))
+                .seccomp(policies_seccomp());
+        }
     }
     cmd
+}
+
+/// The `Policies` ruleset: 10 paths, read-only but `/tmp`, the program's
+/// directory among them; TCP connect to 443 and bind to 8080 only. Best
+/// effort, so that it runs on any kernel with Landlock.
+fn policies_ruleset(program: &CStr) -> clonexec::Landlock {
+    let dir = std::path::Path::new(OsStr::from_bytes(program.to_bytes()))
+        .parent()
+        .unwrap_or(std::path::Path::new("/"))
+        .to_path_buf();
+    clonexec::Landlock::new()
+        .read_only(["/", "/usr", "/bin", "/etc", "/dev", "/proc", "/sys", "/var"])
+        .read_only([dir])
+        .read_write(["/tmp"])
+        .restrict_network(true)
+        .connect_tcp([443])
+        .bind_tcp([8080])
+        .best_effort(true)
+}
+
+/// The `Policies` seccomp policy: everything runs but 100 calls the
+/// program never makes, which fail with EPERM.
+fn policies_seccomp() -> clonexec::SeccompPolicy {
+    const NEEDED: [&str; 6] = ["execve", "execveat", "exit", "exit_group", "write", "read"];
+    let names: Vec<&str> = clonexec::SeccompArch::native()
+        .syscalls()
+        .iter()
+        .map(|&(name, _)| name)
+        .filter(|name| !NEEDED.contains(name))
+        .step_by(2)
+        .take(100)
+        .collect();
+    assert_eq!(names.len(), 100);
+    clonexec::SeccompPolicy::new(clonexec::SeccompAction::Allow)
+        .deny(names, clonexec::SeccompAction::Errno(libc::EPERM))
 }
 
 fn std_fork_command(attrs: Attrs, program: &CStr, ops: ChildOps) -> std::process::Command {
     let mut cmd = std::process::Command::new(OsStr::from_bytes(program.to_bytes()));
     match attrs {
-        Attrs::None | Attrs::UserNs => {
+        Attrs::None | Attrs::UserNs | Attrs::Policies => {
             cmd.uid(sys::ids().0);
         }
         Attrs::Ids => {
@@ -444,7 +491,7 @@ impl ChildOps {
     fn for_attrs(attrs: Attrs, for_std: bool) -> Result<ChildOps, String> {
         let mut ops = ChildOps::default();
         match attrs {
-            Attrs::None | Attrs::UserNs => {}
+            Attrs::None | Attrs::UserNs | Attrs::Policies => {}
             Attrs::Ids => {
                 let (uid, gid, groups) = target_ids();
                 ops.uid = Some(uid);

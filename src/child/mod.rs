@@ -305,6 +305,15 @@ fn setup_and_exec(
         sys::process::set_no_new_privs().map_err(at(Step::NoNewPrivs, 0))?;
     }
 
+    // Landlock, as soon as the kernel allows it (after no_new_privs, which
+    // prepare() set with it): everything from here on, pre_exec hooks
+    // included, runs confined; none of our own steps below opens a path
+    // but the exec. The ruleset fd is close-on-exec and used before the
+    // fd shuffle can overwrite its number.
+    if let Some(ruleset) = security.landlock {
+        sys::landlock::restrict_self(ruleset).map_err(at(Step::Landlock, 0))?;
+    }
+
     // Parent-death signal. Set after the uid change, which clears it; then
     // catch a parent that died before the prctl (trap 4): we would have
     // been reparented, so getppid() no longer matches. The signal stays

@@ -6,6 +6,7 @@
 mod credentials;
 mod fds;
 mod filesystem;
+mod landlock;
 mod namespaces;
 mod process;
 mod program;
@@ -44,7 +45,7 @@ pub(crate) fn prepare(
     let fds = fds::lower(spec, defaults, &mut cx)?;
     let credentials = credentials::lower(spec, &cx)?;
     let process = process::lower(spec, &mut cx)?;
-    let security = security::lower(spec, &cx)?;
+    let security = security::lower(spec, &mut cx)?;
     program.fd = spec
         .program_fd
         .as_ref()

@@ -1,15 +1,17 @@
-//! Capabilities, the bounding set, securebits, no_new_privs and seccomp.
+//! Capabilities, the bounding set, securebits, no_new_privs, seccomp and
+//! Landlock.
 
 use alloc::format;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI32, Ordering};
 
 use super::Lowering;
 use crate::plan::SecurityPlan;
-use crate::seccomp::MAX_INSTRUCTIONS;
+use crate::seccomp::{MAX_INSTRUCTIONS, compile_policy};
 use crate::spec::Spec;
-use crate::{Capability, Error};
+use crate::{Capability, Error, SeccompArch};
 
-pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Error> {
+pub(super) fn lower(spec: &Spec, cx: &mut Lowering<'_>) -> Result<SecurityPlan, Error> {
     let last_cap = last_capability();
     let check_cap = |cap: &Capability, what: &str| -> Result<u64, Error> {
         if i32::from(cap.as_raw()) > last_cap {
@@ -71,18 +73,32 @@ pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Erro
         }
     };
 
-    let seccomp = match &spec.seccomp_filter {
-        None => None,
-        Some(filter) if filter.is_empty() => {
+    let seccomp = match (&spec.seccomp_filter, &spec.seccomp_policy) {
+        (Some(_), Some(_)) => {
+            return Err(cx.invalid(
+                "seccomp_filter and seccomp (a policy) cannot be combined: give one of them",
+            ));
+        }
+        (None, Some(policy)) => Some((
+            compile_policy(policy, SeccompArch::native()).map_err(|message| cx.invalid(message))?,
+            spec.seccomp_flags.bits(),
+        )),
+        (None, None) => None,
+        (Some(filter), None) if filter.is_empty() => {
             return Err(cx.invalid("the seccomp filter is empty"));
         }
-        Some(filter) if filter.len() > MAX_INSTRUCTIONS => {
+        (Some(filter), None) if filter.len() > MAX_INSTRUCTIONS => {
             return Err(cx.invalid(format!(
                 "the seccomp filter has {} instructions, more than the kernel's {MAX_INSTRUCTIONS}",
                 filter.len()
             )));
         }
-        Some(filter) => Some((filter.clone(), spec.seccomp_flags.bits())),
+        (Some(filter), None) => Some((filter.clone(), spec.seccomp_flags.bits())),
+    };
+
+    let (landlock, landlock_dropped) = match &spec.landlock {
+        Some(landlock) => super::landlock::lower(landlock, cx)?,
+        None => (None, Vec::new()),
     };
 
     Ok(SecurityPlan {
@@ -90,8 +106,13 @@ pub(super) fn lower(spec: &Spec, cx: &Lowering<'_>) -> Result<SecurityPlan, Erro
         capabilities,
         bounding_drop,
         securebits: spec.securebits.map(|b| b.bits()),
-        no_new_privs: spec.no_new_privs,
+        // The kernel lets only a process with no_new_privs (or
+        // CAP_SYS_ADMIN) restrict itself; set it for every Landlock use, so
+        // that what the program may do does not depend on the kernel.
+        no_new_privs: spec.no_new_privs || spec.landlock.is_some(),
         seccomp,
+        landlock,
+        landlock_dropped,
     })
 }
 

@@ -13,7 +13,7 @@
 //! The parent side uses rustix for everything rustix exposes publicly; this
 //! layer covers what it does not: the clone trampolines, `execve`,
 //! `rt_sigaction`, `rt_sigprocmask`, `close_range`, `capset`, the `prctl`
-//! options, `exit_group`, and the rest of what the child needs.
+//! options, `exit_group`, Landlock, and the rest of what the child needs.
 
 #[cfg(target_arch = "aarch64")]
 #[path = "arch_aarch64.rs"]
@@ -82,6 +82,7 @@ mod cstr_array;
 pub(crate) mod exec;
 pub(crate) mod fd;
 pub(crate) mod fs;
+pub(crate) mod landlock;
 pub(crate) mod ns;
 pub(crate) mod process;
 pub(crate) mod seccomp;

@@ -16,7 +16,8 @@
 //! - `run`: running a child and collecting what it printed;
 //! - `helper`: re-running this test binary as a helper process;
 //! - `namespaces`: namespace views and hand-made static programs;
-//! - `pty`: pseudo-terminals.
+//! - `pty`: pseudo-terminals;
+//! - `syscalls`: system call names for seccomp policies.
 //!
 //! Every helper is defined once; the submodules' items are re-exported
 //! here, so callers write `common::NAME`. Each binary uses a different
@@ -32,6 +33,7 @@ mod procfs;
 mod pty;
 mod run;
 mod skip;
+mod syscalls;
 
 pub use fds::*;
 pub use files::*;
@@ -42,3 +44,4 @@ pub use procfs::*;
 pub use pty::*;
 pub use run::*;
 pub use skip::*;
+pub use syscalls::*;

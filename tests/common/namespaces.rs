@@ -90,6 +90,24 @@ pub mod static_prog {
         elf(&code)
     }
 
+    /// `getpid()` through another ABI than x86_64's — the i386 one
+    /// (`int 0x80`) or, with `x32`, the x32 one (the number with bit 30
+    /// set) — whatever it returns, then `exit(0)`.
+    pub fn foreign_abi_getpid(x32: bool) -> Vec<u8> {
+        let mut code = Vec::new();
+        if x32 {
+            code.extend_from_slice(&[0xb8, 39, 0, 0, 0x40]); // mov eax, 0x40000027
+            code.extend_from_slice(&[0x0f, 0x05]); // syscall
+        } else {
+            code.extend_from_slice(&[0xb8, 20, 0, 0, 0]); // mov eax, 20 (i386 getpid)
+            code.extend_from_slice(&[0xcd, 0x80]); // int 0x80
+        }
+        code.extend_from_slice(&[0xb8, 60, 0, 0, 0]); // mov eax, 60 (exit)
+        code.extend_from_slice(&[0x31, 0xff]); // xor edi, edi
+        code.extend_from_slice(&[0x0f, 0x05]); // syscall
+        elf(&code)
+    }
+
     /// `exit(access(argv[1], F_OK) == 0 ? 0 : errno)`: exits 0 when the
     /// path exists, 2 (`ENOENT`) when it does not.
     pub fn exists() -> Vec<u8> {

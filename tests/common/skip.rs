@@ -78,3 +78,32 @@ pub fn skip_unless_namespaces(test: &str) -> bool {
         "needs namespaces or a cgroup at clone: clone refuses CLONE_NEW* flags (EINVAL), clone3 is missing (ENOSYS)",
     ) || skip_unless_root(test)
 }
+
+/// The kernel's Landlock ABI version, or `None` without Landlock (not
+/// built in, or not enabled at boot).
+pub fn landlock_abi() -> Option<u32> {
+    // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    // reads and writes no memory.
+    let abi = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, 0usize, 0usize, 1u32) };
+    u32::try_from(abi).ok().filter(|&abi| abi > 0)
+}
+
+/// Skips `test` (see [`skip`]) unless the kernel's Landlock ABI is at least
+/// `abi` (and the test runs on the real kernel: qemu-user does not pass
+/// the Landlock calls on). Returns whether it skipped.
+#[track_caller]
+pub fn skip_unless_landlock(test: &str, abi: u32) -> bool {
+    if skip_under_qemu(test, "needs the Landlock system calls") {
+        return true;
+    }
+    match landlock_abi() {
+        Some(have) if have >= abi => false,
+        have => {
+            skip(
+                test,
+                format_args!("needs Landlock ABI {abi}; this kernel has {have:?}"),
+            );
+            true
+        }
+    }
+}

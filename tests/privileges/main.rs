@@ -1,6 +1,7 @@
 //! The process attributes a spawn sets: credentials (uid, gid, groups),
-//! capabilities, securebits, no_new_privs, seccomp, keyrings, resource
-//! limits, oom_score_adj, personality, signal mask and dispositions,
+//! capabilities, securebits, no_new_privs, seccomp (filters and policies),
+//! Landlock, keyrings, resource limits, oom_score_adj, personality, signal
+//! mask and dispositions,
 //! ptrace, the parent-death signal, sessions, process groups and terminals.
 //!
 //! One test binary for what used to be seven. Its tests share one process:
@@ -14,9 +15,11 @@
 mod common;
 
 mod credentials;
+mod landlock;
 mod limits;
 mod pdeathsig;
 mod privileges;
 mod process_relations;
+mod seccomp_policy;
 mod signals;
 mod tty;

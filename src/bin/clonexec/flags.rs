@@ -17,6 +17,7 @@ pub enum Flag {
     Process(ProcessFlag),
     Credentials(CredentialFlag),
     Limits(LimitFlag),
+    Sandbox(SandboxFlag),
     Namespaces(NamespaceFlag),
     Mounts(MountFlag),
     Files(FileFlag),
@@ -59,6 +60,17 @@ pub enum LimitFlag {
     OomScoreAdj,
     Seccomp,
     SeccompFlags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxFlag {
+    LandlockRo,
+    LandlockRw,
+    LandlockConnect,
+    LandlockBind,
+    LandlockNoNet,
+    SeccompDeny,
+    SeccompAllow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +129,7 @@ impl Flag {
             Flag::Process(_) => "Process",
             Flag::Credentials(_) => "Credentials",
             Flag::Limits(_) => "Limits",
+            Flag::Sandbox(_) => "Landlock and seccomp policies",
             Flag::Namespaces(_) => "Namespaces",
             Flag::Mounts(_) => "Mounts and root",
             Flag::Files(_) => "Files",
@@ -337,6 +350,48 @@ pub static FLAGS: &[Spec] = &[
         "seccomp-flags",
         Some("FLAG,..."),
         "install --seccomp with these flags: log, tsync,\nspec_allow",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::LandlockRo),
+        "landlock-ro",
+        Some("PATH"),
+        "confine PROGRAM (Landlock) to the paths\ngiven: read and execute beneath PATH;\nrepeatable",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::LandlockRw),
+        "landlock-rw",
+        Some("PATH"),
+        "confine PROGRAM (Landlock) to the paths\ngiven: do anything beneath PATH; repeatable",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::LandlockConnect),
+        "landlock-connect",
+        Some("PORT"),
+        "allow TCP connect to PORT; implies\n--landlock-no-net; repeatable",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::LandlockBind),
+        "landlock-bind",
+        Some("PORT"),
+        "allow TCP bind to PORT; implies\n--landlock-no-net; repeatable",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::LandlockNoNet),
+        "landlock-no-net",
+        None,
+        "refuse TCP bind and connect (EACCES) but to\nthe ports of --landlock-bind and\n--landlock-connect",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::SeccompDeny),
+        "seccomp-deny",
+        Some("LIST[:ERR]"),
+        "fail the system calls of LIST (mkdir,mkdirat)\nwith errno ERR (EACCES or 13; default EPERM);\nrepeatable",
+    ),
+    flag(
+        Flag::Sandbox(SandboxFlag::SeccompAllow),
+        "seccomp-allow",
+        Some("LIST"),
+        "allow only these system calls (and fail those\nof --seccomp-deny as asked): the rest fails\nwith EPERM; repeatable",
     ),
     flag(
         Flag::Namespaces(NamespaceFlag::Unshare),

@@ -3,10 +3,13 @@
 
 use std::ffi::OsString;
 
-use clonexec::{CapSet, Capability, Command, IdMap, Namespaces, SeccompFlags, SigSet};
+use clonexec::{
+    CapSet, Capability, Command, IdMap, Landlock, Namespaces, SeccompAction, SeccompFlags,
+    SeccompPolicy, SigSet,
+};
 
 use crate::Failure;
-use crate::flags::{CredentialFlag, Flag, LimitFlag, NamespaceFlag, ProcessFlag};
+use crate::flags::{CredentialFlag, Flag, LimitFlag, NamespaceFlag, ProcessFlag, SandboxFlag};
 
 /// A deferred change to the [`Command`], which only exists once PROGRAM is
 /// known (after the options).
@@ -29,6 +32,12 @@ pub struct Invocation {
     pub capabilities: Option<(CapSet, Flag)>,
     pub seccomp: bool,
     pub seccomp_flags: Option<SeccompFlags>,
+    /// Collected over the `--landlock-*` flags.
+    pub landlock: Option<Landlock>,
+    /// `--seccomp-deny` lists with their errno, and the `--seccomp-allow`
+    /// names: one policy.
+    pub seccomp_deny: Vec<(Vec<String>, SeccompAction)>,
+    pub seccomp_allow: Vec<String>,
     pub ctty: bool,
     pub no_ctty: bool,
     /// Collected over every `--unshare` (`None`: none; `Namespaces` has no
@@ -122,9 +131,36 @@ impl Invocation {
         if let Some(flags) = self.seccomp_flags {
             cmd.seccomp_flags(flags);
         }
+        if let Some(landlock) = self.landlock {
+            cmd.landlock(landlock);
+        }
+        if let Some(policy) = seccomp_policy(self.seccomp_allow, self.seccomp_deny) {
+            cmd.seccomp(policy);
+        }
         cmd.args(self.args);
         cmd
     }
+}
+
+/// The policy of `--seccomp-allow` (the rest fails with EPERM) and
+/// `--seccomp-deny` (the rest runs unless an allow list is given), if any.
+fn seccomp_policy(
+    allow: Vec<String>,
+    deny: Vec<(Vec<String>, SeccompAction)>,
+) -> Option<SeccompPolicy> {
+    if allow.is_empty() && deny.is_empty() {
+        return None;
+    }
+    let default = if allow.is_empty() {
+        SeccompAction::Allow
+    } else {
+        SeccompAction::Errno(rustix::io::Errno::PERM.raw_os_error())
+    };
+    let mut policy = SeccompPolicy::new(default).allow(allow);
+    for (names, action) in deny {
+        policy = policy.deny(names, action);
+    }
+    Some(policy)
 }
 
 /// Records the capability sets of `--caps` or `--inh-caps` (`flag`); the two
@@ -157,12 +193,26 @@ pub fn check(inv: &Invocation) -> Result<(), Failure> {
             Flag::Process(ProcessFlag::NoCtty),
         ));
     }
-    if inv.seccomp_flags.is_some() && !inv.seccomp {
+    let policy = !inv.seccomp_allow.is_empty() || !inv.seccomp_deny.is_empty();
+    if inv.seccomp_flags.is_some() && !inv.seccomp && !policy {
         return Err(Failure::Usage(format!(
-            "{} needs {}",
+            "{} needs {}, {} or {}",
             Flag::Limits(LimitFlag::SeccompFlags),
-            Flag::Limits(LimitFlag::Seccomp)
+            Flag::Limits(LimitFlag::Seccomp),
+            Flag::Sandbox(SandboxFlag::SeccompDeny),
+            Flag::Sandbox(SandboxFlag::SeccompAllow)
         )));
+    }
+    if inv.seccomp && policy {
+        let policy_flag = if inv.seccomp_allow.is_empty() {
+            SandboxFlag::SeccompDeny
+        } else {
+            SandboxFlag::SeccompAllow
+        };
+        return Err(contradiction(
+            Flag::Limits(LimitFlag::Seccomp),
+            Flag::Sandbox(policy_flag),
+        ));
     }
     if let Some(flag) = inv.map_option
         && !inv.has_id_map()

@@ -19,6 +19,7 @@
 //! | Process | `--setsid`, `--setsid-if-tty`, `--pgid N`, `--ctty FD`, `--no-ctty`, `--pdeathsig SIG`, `--signal-mask SIG,...`, `--reset-signals`, `--personality N`, `--arg0 NAME` |
 //! | Credentials | `--uid N`, `--gid N`, `--groups N,...`, `--keep-groups`, `--ambient-caps CAP,...`, `--caps P:I:E`, `--inh-caps CAP,...`, `--bounding-set CAP,...`, `--securebits BIT,...`, `--no-new-privs`, `--new-session-keyring` |
 //! | Limits | `--rlimit NAME=SOFT[:HARD]` (repeatable), `--oom-score-adj N`, `--seccomp FILE`, `--seccomp-flags FLAG,...` |
+//! | Landlock and seccomp policies | `--landlock-ro PATH`, `--landlock-rw PATH`, `--landlock-connect PORT`, `--landlock-bind PORT` (repeatable), `--landlock-no-net`, `--seccomp-deny LIST[:ERR]`, `--seccomp-allow LIST` (repeatable) |
 //! | Namespaces | `--unshare NS,...`, `--map-root-user`, `--map-user IN:OUT:COUNT`, `--map-group IN:OUT:COUNT` (repeatable), `--setgroups allow\|deny`, `--map-helpers`, `--join NS:PATH` (repeatable), `--cgroup DIR`, `--hostname NAME`, `--domainname NAME`, `--loopback-up` |
 //! | Mounts | `--propagation MODE`, `--mount-proc[=DIR]`, `--bind SRC:DST[:ro]`, `--tmpfs DIR`, `--devpts DIR` (repeatable), `--chroot DIR`, `--pivot-root DIR` |
 //! | Files | `--cd DIR`, `--fd CHILD=PARENT` (repeatable), `--close-fds` |
@@ -48,6 +49,18 @@
 //!   `--unshare uts`.
 //! - `--ctty FD` implies `--setsid` (only a session leader can take a
 //!   controlling terminal).
+//! - **Landlock**: `--landlock-ro`, `--landlock-rw`, `--landlock-connect`,
+//!   `--landlock-bind` and `--landlock-no-net` build one ruleset. A path flag
+//!   restricts the filesystem to the paths given; `--landlock-connect` and
+//!   `--landlock-bind` imply `--landlock-no-net`. A path that does not
+//!   exist, or a kernel whose Landlock cannot enforce the ruleset, is
+//!   refused (exit 2).
+//! - **Seccomp policies**: `--seccomp-deny` and `--seccomp-allow` build one
+//!   policy by system call name (unknown names are refused, exit 2):
+//!   without `--seccomp-allow` every call not denied runs; with it, only
+//!   the allowed ones do (and the program's `execve` must be among them).
+//!   They cannot be combined with `--seccomp FILE`; `--seccomp-flags`
+//!   applies to either.
 //! - Not offered: `ptrace_traceme` (clonexec would be the tracer, and it does
 //!   not trace: the program would stay stopped at its exec), `foreground`
 //!   (clonexec does no job control: it could neither give the terminal back

@@ -10,13 +10,13 @@ use lexopt::prelude::*;
 use crate::caps::{ambient_caps, bounding_set, cap_sets, inheritable_caps};
 use crate::flags::{
     CredentialFlag, EnvFlag, FileFlag, Flag, LimitFlag, MountFlag, NamespaceFlag, OutputFlag,
-    ProcessFlag, Spec, help_text,
+    ProcessFlag, SandboxFlag, Spec, help_text,
 };
 use crate::invocation::{Invocation, set_capabilities};
 use crate::values::{
     bind_mount, choice, fd_mapping, flag_names, group_list, hex_or_decimal, id, id_map, item,
     key_value, list, namespace_list, namespace_path, non_negative, oom_score_adj, open_for, rlimit,
-    seccomp_filter, text,
+    seccomp_filter, syscall_list, text,
 };
 use crate::{Failure, Parsed};
 
@@ -45,6 +45,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure
             Flag::Process(flag) => process(flag, &mut arg, &mut inv)?,
             Flag::Credentials(flag) => credentials(flag, &mut arg, &mut inv)?,
             Flag::Limits(flag) => limits(flag, &mut arg, &mut inv)?,
+            Flag::Sandbox(flag) => sandbox(flag, &mut arg, &mut inv)?,
             Flag::Namespaces(flag) => namespaces(flag, &mut arg, &mut inv)?,
             Flag::Mounts(flag) => mounts(flag, &mut arg, &mut inv)?,
             Flag::Files(flag) => files(flag, &mut arg, &mut inv)?,
@@ -194,6 +195,43 @@ fn limits(flag: LimitFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<()
             inv.set(move |c| c.seccomp_filter(filter));
         }
         LimitFlag::SeccompFlags => inv.seccomp_flags = Some(flag_names(&arg.text()?, name, "")?),
+    }
+    Ok(())
+}
+
+fn sandbox(flag: SandboxFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
+    let name = arg.name();
+    match flag {
+        SandboxFlag::LandlockRo => {
+            let path = arg.value()?;
+            inv.landlock = Some(inv.landlock.take().unwrap_or_default().read_only([path]));
+        }
+        SandboxFlag::LandlockRw => {
+            let path = arg.value()?;
+            inv.landlock = Some(inv.landlock.take().unwrap_or_default().read_write([path]));
+        }
+        SandboxFlag::LandlockConnect => {
+            let port: u16 = item(&arg.text()?, name)?;
+            let landlock = inv.landlock.take().unwrap_or_default();
+            inv.landlock = Some(landlock.restrict_network(true).connect_tcp([port]));
+        }
+        SandboxFlag::LandlockBind => {
+            let port: u16 = item(&arg.text()?, name)?;
+            let landlock = inv.landlock.take().unwrap_or_default();
+            inv.landlock = Some(landlock.restrict_network(true).bind_tcp([port]));
+        }
+        SandboxFlag::LandlockNoNet => {
+            let landlock = inv.landlock.take().unwrap_or_default();
+            inv.landlock = Some(landlock.restrict_network(true));
+        }
+        SandboxFlag::SeccompDeny => {
+            let (names, errno) = syscall_list(&arg.text()?, name, true)?;
+            inv.seccomp_deny.push((names, errno));
+        }
+        SandboxFlag::SeccompAllow => {
+            let (names, _) = syscall_list(&arg.text()?, name, false)?;
+            inv.seccomp_allow.extend(names);
+        }
     }
     Ok(())
 }

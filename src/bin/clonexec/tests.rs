@@ -4,8 +4,8 @@
 use std::ffi::{OsStr, OsString};
 
 use clonexec::{
-    CapMask, CapSet, Capability, Command, IdMap, Mount, Namespaces, Resource, SeccompFlags,
-    SecureBits,
+    CapMask, CapSet, Capability, Command, IdMap, Landlock, Mount, Namespaces, Resource,
+    SeccompAction, SeccompFlags, SecureBits,
 };
 
 use crate::caps::{all_caps, cap_list, cap_sets};
@@ -45,6 +45,10 @@ fn sample(value: &str) -> &'static str {
         "CHILD=PARENT" => "5=2",
         "K=V" => "K=V",
         "K" => "K",
+        "PATH" => "/",
+        "PORT" => "443",
+        "LIST[:ERR]" => "mkdir,mkdirat:EACCES",
+        "LIST" => "read,write",
         other => panic!("no sample value for placeholder {other}"),
     }
 }
@@ -180,6 +184,58 @@ fn run_of(args: &[&str]) -> Invocation {
         Ok(_) => panic!("{args:?}: not a run"),
         Err(e) => panic!("{args:?}: {e:?}"),
     }
+}
+
+/// The `--seccomp-deny`/`--seccomp-allow` flags make one policy, the
+/// `--landlock-*` flags one ruleset; ports imply `--landlock-no-net`.
+#[test]
+fn sandbox_flags_build_one_policy_and_one_ruleset() {
+    let inv = run_of(&[
+        "--seccomp-deny",
+        "mkdir,mkdirat:EACCES",
+        "--seccomp-deny",
+        "ptrace",
+        "--seccomp-allow",
+        "read,write",
+        "--seccomp-flags",
+        "log",
+        "--landlock-ro",
+        "/usr",
+        "--landlock-rw",
+        "/tmp",
+        "--landlock-connect",
+        "443",
+        "true",
+    ]);
+    check(&inv).unwrap();
+    assert_eq!(
+        inv.seccomp_deny,
+        [
+            (
+                vec![String::from("mkdir"), String::from("mkdirat")],
+                SeccompAction::Errno(13)
+            ),
+            (vec![String::from("ptrace")], SeccompAction::Errno(1)),
+        ]
+    );
+    assert_eq!(inv.seccomp_allow, ["read", "write"]);
+    let expected = Landlock::new()
+        .read_only(["/usr"])
+        .read_write(["/tmp"])
+        .connect_tcp([443])
+        .restrict_network(true);
+    assert_eq!(
+        format!("{:?}", inv.landlock),
+        format!("{:?}", Some(expected))
+    );
+    let inv = run_of(&["--landlock-bind", "8080", "true"]);
+    let expected = Landlock::new().bind_tcp([8080]).restrict_network(true);
+    assert_eq!(
+        format!("{:?}", inv.landlock),
+        format!("{:?}", Some(expected))
+    );
+    let inv = run_of(&["true"]);
+    assert!(inv.landlock.is_none() && inv.seccomp_deny.is_empty());
 }
 
 #[test]
@@ -335,6 +391,21 @@ fn bad_values_are_usage_errors_naming_the_flag() {
             "--caps and --inh-caps",
         ),
         (&["--loopback-up=yes", "true"], "'--loopback-up'"),
+        (
+            &["--landlock-connect", "65536", "true"],
+            "'--landlock-connect'",
+        ),
+        (&["--landlock-bind", "http", "true"], "'--landlock-bind'"),
+        (
+            &["--seccomp-deny", "mkdir:kill", "true"],
+            "'--seccomp-deny'",
+        ),
+        (
+            &["--seccomp-deny", "mkdir:EWHAT", "true"],
+            "'--seccomp-deny'",
+        ),
+        (&["--seccomp-deny", ":EPERM", "true"], "'--seccomp-deny'"),
+        (&["--seccomp-allow", ",", "true"], "'--seccomp-allow'"),
     ] {
         match parse_strs(args) {
             Err(Failure::Usage(msg)) => assert!(msg.contains(needle), "{args:?}: {msg}"),
@@ -354,13 +425,17 @@ fn contradictions_are_usage_errors_naming_the_flags() {
         ),
         (
             &["--seccomp-flags", "log", "true"],
-            "--seccomp-flags needs --seccomp",
+            "--seccomp-flags needs --seccomp, --seccomp-deny or --seccomp-allow",
         ),
         (
             &["--setgroups", "deny", "--unshare", "user", "true"],
             "--setgroups needs",
         ),
         (&["--map-helpers", "true"], "--map-helpers needs"),
+        (
+            &["--seccomp", "/dev/null", "--seccomp-allow", "read", "true"],
+            "--seccomp and --seccomp-allow contradict each other",
+        ),
         (
             &[
                 "--caps",

@@ -8,7 +8,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::str::FromStr;
 
-use clonexec::{IdMap, Mount, Namespaces, Resource, SockFilter};
+use clonexec::{IdMap, Mount, Namespaces, Resource, SeccompAction, SockFilter};
 
 use crate::Failure;
 
@@ -181,6 +181,38 @@ pub fn seccomp_filter(path: &OsStr, flag: &str) -> Result<Vec<SockFilter>, Failu
             bytes.len()
         ))
     })
+}
+
+/// Parses `NAME,...[:ERRNO]` of `--flag`: system call names (checked by
+/// the library, which knows them) and, where `with_errno`, the errno to
+/// fail them with, by name or number (default `EPERM`).
+pub fn syscall_list(
+    value: &str,
+    flag: &str,
+    with_errno: bool,
+) -> Result<(Vec<String>, SeccompAction), Failure> {
+    let (names, action) = match value.split_once(':') {
+        Some((names, errno)) if with_errno => {
+            let action: SeccompAction = item(errno, flag)?;
+            if !matches!(action, SeccompAction::Errno(_)) {
+                return Err(invalid(errno, flag, "expected an errno name or number"));
+            }
+            (names, action)
+        }
+        _ => (
+            value,
+            SeccompAction::Errno(rustix::io::Errno::PERM.raw_os_error()),
+        ),
+    };
+    let names: Vec<String> = names
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    if names.is_empty() {
+        return Err(invalid(value, flag, "no system call given"));
+    }
+    Ok((names, action))
 }
 
 /// Parses a `BIT,...` list of `--flag` by bitflags name, lowercase or not,

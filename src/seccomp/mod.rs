@@ -1,6 +1,19 @@
-//! Seccomp: a classic BPF program installed as the child's last step.
+//! Seccomp: a classic BPF program installed as the child's last step,
+//! given as instructions ([`SockFilter`]) or compiled from a policy by
+//! system call name ([`SeccompPolicy`]).
+
+mod compile;
+#[cfg(test)]
+mod interpret;
+mod policy;
+mod tables;
+#[cfg(test)]
+mod tests;
 
 use alloc::vec::Vec;
+
+pub(crate) use compile::compile as compile_policy;
+pub use policy::{ParseSeccompActionError, SeccompAction, SeccompArch, SeccompPolicy};
 
 /// One classic BPF instruction (`struct sock_filter`), as the kernel reads
 /// it: build programs with any BPF assembler or by hand.
