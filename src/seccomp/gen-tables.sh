@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Writes src/seccomp/tables.rs: the system call numbers of x86_64, x86,
+# Writes src/seccomp/tables/: the system call numbers of x86_64, x86,
 # aarch64 and riscv64 by name, taken from linux-raw-sys's own per-arch
 # bindings (its `__NR_*` constants of `general.rs`), which the crate only
 # exposes for the target it is built for.
