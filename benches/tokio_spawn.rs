@@ -18,7 +18,9 @@
 //!   drift hits both alike. Each time is the median of the rounds' time
 //!   per spawn; the ratio is their ratio, with the min–max of the rounds'
 //!   own ratios. The goal is ≤ 0.8 (printed PASS or MISS; it never fails
-//!   the run).
+//!   the run). Beside the wall time, the CPU time per spawn (this process
+//!   and its children, from `getrusage`), which other load on the machine
+//!   disturbs much less.
 //!
 //! One spawn is `Command::new(noop).spawn()` then `.wait().await`, the
 //! command built anew each time, as a service would; 64 tasks each loop on
@@ -151,27 +153,34 @@ fn throughput(c: &mut Criterion) {
 
 /// The interleaved rounds and the ratio table (see the module's docs).
 fn summary(runtimes: &[(&str, Runtime)], program: &Arc<PathBuf>) {
-    let (rounds, per_round) = if common::quick() {
-        (5, 256)
-    } else {
-        (21, 2048)
-    };
+    let (rounds, per_round) = if common::quick() { (5, 256) } else { (61, 512) };
     println!();
     println!(
         "## clonexec::tokio vs tokio::process: spawn+wait of the static no-op, \
          {IN_FLIGHT} in flight ({rounds} rounds of {per_round} spawns each)"
     );
     println!();
-    println!("| runtime | clonexec::tokio | tokio::process | clonexec / tokio | goal | |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "wall: time per spawn (1 / throughput); CPU: CPU time per spawn of this process and its children."
+    );
+    println!();
+    println!(
+        "| runtime | clonexec::tokio | tokio::process | clonexec / tokio | goal | | \
+         CPU clonexec::tokio | CPU tokio::process | CPU clonexec / tokio |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (name, runtime) in runtimes {
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
+        // Per implementation: (wall, CPU) per spawn of each round.
+        let mut ours = (Vec::new(), Vec::new());
+        let mut theirs = (Vec::new(), Vec::new());
         let mut ratios = Vec::new();
         for round in 0..rounds {
             let time = |imp| {
-                let elapsed = block_on(runtime, batch(imp, program.clone(), per_round));
-                elapsed.as_secs_f64() / per_round as f64
+                let cpu = cpu_seconds();
+                let wall = block_on(runtime, batch(imp, program.clone(), per_round));
+                let cpu = cpu_seconds() - cpu;
+                let n = per_round as f64;
+                (wall.as_secs_f64() / n, cpu / n)
             };
             let (a, b) = if round % 2 == 0 {
                 let a = time(Imp::Clonexec);
@@ -180,25 +189,48 @@ fn summary(runtimes: &[(&str, Runtime)], program: &Arc<PathBuf>) {
                 let b = time(Imp::TokioProcess);
                 (time(Imp::Clonexec), b)
             };
-            ours.push(a);
-            theirs.push(b);
-            ratios.push(a / b);
+            ours.0.push(a.0);
+            ours.1.push(a.1);
+            theirs.0.push(b.0);
+            theirs.1.push(b.1);
+            ratios.push(a.0 / b.0);
         }
-        let (ours, theirs) = (median(&mut ours), median(&mut theirs));
-        let ratio = ours / theirs;
+        let (wall, wall_theirs) = (median(&mut ours.0), median(&mut theirs.0));
+        let (cpu, cpu_theirs) = (median(&mut ours.1), median(&mut theirs.1));
+        let ratio = wall / wall_theirs;
         let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let max = ratios.iter().copied().fold(0.0, f64::max);
         println!(
-            "| {name} | {} ({:.0}/s) | {} ({:.0}/s) | {ratio:.2} [{min:.2}–{max:.2}] | ≤ 0.8 | {} |",
-            micros(ours),
-            1.0 / ours,
-            micros(theirs),
-            1.0 / theirs,
+            "| {name} | {} ({:.0}/s) | {} ({:.0}/s) | {ratio:.2} [{min:.2}–{max:.2}] | ≤ 0.8 | {} | {} | {} | {:.2} |",
+            micros(wall),
+            1.0 / wall,
+            micros(wall_theirs),
+            1.0 / wall_theirs,
             if ratio <= 0.8 { "PASS" } else { "MISS" },
+            micros(cpu),
+            micros(cpu_theirs),
+            cpu / cpu_theirs,
         );
     }
     println!();
     println!("load average: {}", common::sys::loadavg());
+}
+
+/// CPU time (user + system) used so far by this process and its reaped
+/// children.
+fn cpu_seconds() -> f64 {
+    let mut total = 0.0;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: an all-zero rusage is a valid value for getrusage to fill.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a live rusage to write into.
+        let rc = unsafe { libc::getrusage(who, &mut usage) };
+        assert_eq!(rc, 0, "getrusage");
+        for tv in [usage.ru_utime, usage.ru_stime] {
+            total += tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+        }
+    }
+    total
 }
 
 fn median(values: &mut [f64]) -> f64 {
