@@ -47,6 +47,19 @@ impl Child {
         }
     }
 
+    /// The program's name, the pid, the pidfd and the pipes' parent ends
+    /// (stdin, stdout, stderr), for a handle that takes the child over
+    /// (`crate::tokio`).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn into_parts(self) -> (Arc<str>, i32, Option<OwnedFd>, [Option<OwnedFd>; 3]) {
+        let pipes = [
+            self.stdin.map(|p| p.0),
+            self.stdout.map(|p| p.0),
+            self.stderr.map(|p| p.0),
+        ];
+        (self.program, self.pid, self.pidfd, pipes)
+    }
+
     /// The child's process id.
     pub fn id(&self) -> u32 {
         self.pid as u32
@@ -95,14 +108,8 @@ impl Child {
             if nohang {
                 options |= WaitIdOptions::NOHANG;
             }
-            rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), options)?.map(|s| {
-                if let Some(code) = s.exit_status() {
-                    ExitStatus((code & 0xff) << 8)
-                } else {
-                    let sig = s.terminating_signal().unwrap_or(0) & 0x7f;
-                    ExitStatus(sig | if s.dumped() { 0x80 } else { 0 })
-                }
-            })
+            rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), options)?
+                .map(ExitStatus::from_waitid)
         } else {
             let pid = Pid::from_raw(self.pid).ok_or(rustix::io::Errno::SRCH)?;
             let options = if nohang {
@@ -216,6 +223,16 @@ impl ExitStatus {
     /// The raw `waitpid` status.
     pub const fn into_raw(self) -> i32 {
         self.0
+    }
+
+    /// The status `waitid(..., WEXITED)` reported, as `waitpid` would.
+    pub(crate) fn from_waitid(status: rustix::process::WaitIdStatus) -> Self {
+        if let Some(code) = status.exit_status() {
+            ExitStatus((code & 0xff) << 8)
+        } else {
+            let sig = status.terminating_signal().unwrap_or(0) & 0x7f;
+            ExitStatus(sig | if status.dumped() { 0x80 } else { 0 })
+        }
     }
 
     /// Exited with code 0.

@@ -772,6 +772,13 @@ impl Command {
             .wait_with_output()
     }
 
+    /// What the user asked for, for `crate::tokio::Command`, which spawns
+    /// with its own stdio defaults and a pidfd.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
     /// A command with the program, arguments, environment changes and
     /// working directory of a `std::process::Command`.
     ///

@@ -76,6 +76,8 @@ mod stack;
 mod stdio;
 mod step;
 mod sys;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use arg::Arg;
 pub use caps::{CapMask, CapSet, Capability, ParseCapabilityError, SecureBits};
