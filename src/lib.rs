@@ -76,7 +76,7 @@ mod stdio;
 mod step;
 mod sys;
 
-pub use arg::Arg;
+pub use arg::{Arg, ArgRef};
 pub use caps::{CapMask, CapSet, Capability, ParseCapabilityError, SecureBits};
 pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
 pub use command::Command;
