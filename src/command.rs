@@ -5,14 +5,14 @@ use alloc::vec::Vec;
 
 use rustix::fd::OwnedFd;
 
-use crate::child_handle::{Child, ExitStatus, Output};
+use crate::child_handle::{Child, Output};
 use crate::prepare::{DefaultStdio, EnvCapture, prepare};
 use crate::spawn::Prepared;
 use crate::spec::Spec;
 use crate::stdio::Stdio;
 use crate::{
-    Arg, CapSet, Capability, Error, IdMap, Mount, Namespaces, Propagation, Resource, SeccompFlags,
-    SecureBits, SigSet, Signal, SockFilter,
+    Arg, CapSet, Capability, Error, ExitStatus, IdMap, Mount, Namespaces, Propagation, Resource,
+    SeccompFlags, SecureBits, SigSet, Signal, SockFilter,
 };
 
 /// A process to start, with every attribute it should have.
