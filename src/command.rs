@@ -32,9 +32,8 @@ use crate::{
 /// [`spawn`]: Command::spawn
 /// [`status`]: Command::status
 /// [`output`]: Command::output
-#[derive(Debug)]
 pub struct Command {
-    spec: Spec,
+    pub(crate) spec: Spec,
 }
 
 impl Command {
@@ -115,7 +114,7 @@ impl Command {
     pub fn env(&mut self, key: impl Arg, value: impl Arg) -> &mut Self {
         self.spec
             .env_changes
-            .push((key.into_arg_bytes(), Some(value.into_arg_bytes())));
+            .insert(key.into_arg_bytes(), Some(value.into_arg_bytes()));
         self
     }
 
@@ -134,7 +133,13 @@ impl Command {
 
     /// Removes an environment variable from the child's environment.
     pub fn env_remove(&mut self, key: impl Arg) -> &mut Self {
-        self.spec.env_changes.push((key.into_arg_bytes(), None));
+        let key = key.into_arg_bytes();
+        // As std: after env_clear there is nothing to remove it from.
+        if self.spec.env_clear {
+            self.spec.env_changes.remove(&key);
+        } else {
+            self.spec.env_changes.insert(key, None);
+        }
         self
     }
 

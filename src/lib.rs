@@ -61,6 +61,7 @@ mod exit_status;
 mod ext;
 mod ids;
 mod init_image;
+mod inspect;
 mod launch;
 mod mount;
 mod ns;
@@ -87,6 +88,8 @@ pub use error::Error;
 pub use exit_status::{ExitStatus, ExitStatusError};
 pub use ext::{CommandExt, ExitStatusExt};
 pub use ids::IdMap;
+#[cfg(feature = "std")]
+pub use inspect::{CommandArgs, CommandEnvs};
 pub use mount::Mount;
 pub use ns::{Namespaces, Propagation};
 pub use pidfd::PidFd;
