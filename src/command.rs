@@ -191,18 +191,31 @@ impl Command {
     /// target twice, or a target also set with `stdin`/`stdout`/`stderr`, is
     /// refused by `prepare()`.
     ///
+    /// As with std's (unstable) `CommandExt::fd`, the fd goes to the next
+    /// child: once [`spawn`], [`status`] or [`output`] has started it, the
+    /// command closes its copy (so a reader of a pipe sees end-of-file when
+    /// the child is done with it), and later spawns of the command no
+    /// longer map it. A spawn that fails leaves it in the command.
+    /// [`prepare`] copies it instead: every child of the `Prepared` gets
+    /// it. (A [`Stdio`] made from an fd stays with the command until the
+    /// command is dropped, as in std.)
+    ///
     /// ```
     /// use clonexec::Command;
     /// use std::io::Read;
     /// let (mut reader, writer) = std::io::pipe().unwrap();
     /// let mut cmd = Command::new("sh");
     /// cmd.args(["-c", "echo mapped >&7"]).fd(7, writer);
-    /// cmd.status().unwrap();
-    /// drop(cmd); // closes our copy of the write end
+    /// cmd.status().unwrap(); // the child had the write end; ours is closed
     /// let mut text = String::new();
     /// reader.read_to_string(&mut text).unwrap();
     /// assert_eq!(text, "mapped\n");
     /// ```
+    ///
+    /// [`spawn`]: Command::spawn
+    /// [`status`]: Command::status
+    /// [`output`]: Command::output
+    /// [`prepare`]: Command::prepare
     pub fn fd(&mut self, child_fd: i32, fd: impl Into<OwnedFd>) -> &mut Self {
         self.spec.fds.push((child_fd, fd.into()));
         self
@@ -682,9 +695,11 @@ impl Command {
 
     /// Starts the program and returns its handle.
     pub fn spawn(&mut self) -> Result<Child, Error> {
-        prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
+        let child = prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
             .map(Prepared::new)?
-            .spawn()
+            .spawn()?;
+        self.spec.fds.clear(); // handed to this child (see `fd`)
+        Ok(child)
     }
 
     /// Applies every attribute to the calling process itself and replaces
@@ -725,9 +740,9 @@ impl Command {
     /// with std.
     pub fn output(&mut self) -> Result<Output, Error> {
         let defaults = [DefaultStdio::Null, DefaultStdio::Piped, DefaultStdio::Piped];
-        Prepared::new(prepare(&self.spec, defaults, EnvCapture::AtSpawn)?)
-            .spawn()?
-            .wait_with_output()
+        let child = Prepared::new(prepare(&self.spec, defaults, EnvCapture::AtSpawn)?).spawn()?;
+        self.spec.fds.clear(); // handed to this child (see `fd`)
+        child.wait_with_output()
     }
 
     /// A command with the program, arguments, environment changes and
