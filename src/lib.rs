@@ -37,6 +37,26 @@
 //! The core is `#![no_std]` + `alloc`; the default `std` feature adds
 //! conversions (`OsStr`/`Path` arguments, `std::io` traits on pipes,
 //! `io::Error`, [`Command::from_std`]).
+//!
+//! It is a drop-in for `std::process` (README.md, "std drop-in", says what
+//! differs): std code builds and behaves the same with its `use` line
+//! changed.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // was: use std::process::{Command, Stdio};
+//! //      use std::os::unix::process::{CommandExt, ExitStatusExt};
+//! use clonexec::{Command, CommandExt, ExitStatusExt, Stdio};
+//!
+//! let mut cmd = Command::new("sh");
+//! cmd.args(&["-c", "echo $0 $1", "zero"]).arg(&String::from("one"));
+//! assert_eq!(format!("{cmd:?}"), r#""sh" "-c" "echo $0 $1" "zero" "one""#);
+//! let output = cmd.stdin(Stdio::null()).output()?;
+//! output.status.exit_ok()?;
+//! assert_eq!(output.stdout, b"zero one\n");
+//! # Ok(())
+//! # }
+//! ```
 
 #![no_std]
 #![warn(missing_docs)]
