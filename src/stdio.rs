@@ -26,7 +26,7 @@ pub(crate) enum StdioKind {
     Piped,
     Fd(OwnedFd),
     /// This process's own fd 1 or 2 (`From<io::Stdout>`/`From<io::Stderr>`),
-    /// copied at each spawn.
+    /// copied when the command is prepared (at each spawn for `spawn`).
     #[cfg(feature = "std")]
     Parent(i32),
 }
@@ -104,7 +104,8 @@ mod std_impls {
 
     impl From<std::io::Stdout> for Stdio {
         /// The child's stream is this process's stdout (fd 1 as it is at
-        /// the spawn), whichever stream it is in the child.
+        /// the spawn, or at `prepare()`), whichever stream it is in the
+        /// child.
         ///
         /// ```
         /// use clonexec::Command;
@@ -118,7 +119,7 @@ mod std_impls {
 
     impl From<std::io::Stderr> for Stdio {
         /// The child's stream is this process's stderr (fd 2 as it is at
-        /// the spawn).
+        /// the spawn, or at `prepare()`).
         fn from(_: std::io::Stderr) -> Self {
             Stdio(StdioKind::Parent(2))
         }
