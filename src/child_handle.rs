@@ -1,24 +1,26 @@
-//! [`Child`]: a started process (pid, pidfd, pipes), and its [`ExitStatus`]
-//! and [`Output`].
+//! [`Child`]: a started process (pid, pidfd, pipes), and its [`Output`].
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use rustix::process::{Pid, WaitId, WaitIdOptions, WaitOptions};
+use rustix::process::{Pid, WaitOptions};
 
+use crate::exit_status::ExitStatusError;
+use crate::pidfd::PidFd;
 use crate::stdio::{Stdio, StdioKind};
-use crate::{Error, Signal, Step};
+use crate::{Error, ExitStatus, Signal, Step};
 
 /// A running (or finished, not yet waited for) child process.
 ///
-/// As with std, dropping a `Child` neither kills nor waits for it.
-#[derive(Debug)]
+/// As with std, dropping a `Child` neither kills nor waits for it, and its
+/// pipe ends can be moved out (`child.stdout.take()`, or
+/// `child.stdout.unwrap()` to give up the rest).
 pub struct Child {
     program: Arc<str>,
     pid: i32,
-    pidfd: Option<OwnedFd>,
+    pidfd: Option<PidFd>,
     status: Option<ExitStatus>,
     /// The parent's end of the child's stdin, when it was [`Stdio::piped`].
     pub stdin: Option<ChildStdin>,
@@ -37,13 +39,13 @@ impl Child {
     ) -> Self {
         let [stdin, stdout, stderr] = pipes;
         Child {
-            program,
             pid,
-            pidfd,
+            pidfd: pidfd.map(|fd| PidFd::new(fd, program.clone())),
             status: None,
             stdin: stdin.map(ChildStdin),
             stdout: stdout.map(ChildStdout),
             stderr: stderr.map(ChildStderr),
+            program,
         }
     }
 
@@ -57,7 +59,7 @@ impl Child {
             self.stdout.map(|p| p.0),
             self.stderr.map(|p| p.0),
         ];
-        (self.program, self.pid, self.pidfd, pipes)
+        (self.program, self.pid, self.pidfd.map(OwnedFd::from), pipes)
     }
 
     /// The child's process id.
@@ -69,9 +71,31 @@ impl Child {
     /// refers to this process even after its pid is reused, and can be
     /// polled for exit.
     ///
+    /// std's unstable `ChildExt::pidfd` returns `io::Result<&PidFd>`
+    /// instead; this keeps clonexec's `Option`, which the async front end
+    /// and existing callers use (`unwrap`, `expect` and `as_fd` read the
+    /// same on both).
+    ///
     /// [`create_pidfd(true)`]: crate::Command::create_pidfd
     pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
         self.pidfd.as_ref().map(|fd| fd.as_fd())
+    }
+
+    /// The child's pidfd, taking it out of the handle, or the handle back
+    /// when there is none (std's unstable `ChildExt::into_pidfd`). Waiting
+    /// on the pidfd then reaps the child.
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// let child = Command::new("true").spawn().unwrap();
+    /// let mut child = child.into_pidfd().unwrap_err(); // no create_pidfd(true)
+    /// child.wait().unwrap();
+    /// ```
+    pub fn into_pidfd(mut self) -> Result<PidFd, Child> {
+        match self.pidfd.take() {
+            Some(pidfd) => Ok(pidfd),
+            None => Err(self),
+        }
     }
 
     fn error(&self, step: Step, errno: rustix::io::Errno, context: &str) -> Error {
@@ -104,12 +128,7 @@ impl Child {
             return Ok(Some(status));
         }
         let status = if let Some(pidfd) = &self.pidfd {
-            let mut options = WaitIdOptions::EXITED;
-            if nohang {
-                options |= WaitIdOptions::NOHANG;
-            }
-            rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), options)?
-                .map(ExitStatus::from_waitid)
+            crate::pidfd::wait(pidfd.as_fd(), nohang)?
         } else {
             let pid = Pid::from_raw(self.pid).ok_or(rustix::io::Errno::SRCH)?;
             let options = if nohang {
@@ -117,7 +136,8 @@ impl Child {
             } else {
                 WaitOptions::empty()
             };
-            rustix::process::waitpid(Some(pid), options)?.map(|(_, s)| ExitStatus(s.as_raw()))
+            rustix::process::waitpid(Some(pid), options)?
+                .map(|(_, s)| ExitStatus::from_raw(s.as_raw()))
         };
         self.status = status;
         Ok(status)
@@ -139,7 +159,7 @@ impl Child {
         let result = if self.status.is_some() {
             Err(linux_raw_sys::errno::ESRCH as i32)
         } else if let Some(pidfd) = &self.pidfd {
-            crate::sys::process::pidfd_send_signal(pidfd.as_raw_fd(), signal.as_raw())
+            crate::sys::process::pidfd_send_signal(pidfd.as_fd().as_raw_fd(), signal.as_raw())
         } else {
             crate::sys::process::kill(self.pid, signal.as_raw())
         };
@@ -210,83 +230,19 @@ fn read_both(
     Ok(bufs)
 }
 
-/// How a process ended: the raw wait status, as `waitpid` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ExitStatus(i32);
-
-impl ExitStatus {
-    /// Builds a status from a raw `waitpid` status.
-    pub const fn from_raw(raw: i32) -> Self {
-        ExitStatus(raw)
-    }
-
-    /// The raw `waitpid` status.
-    pub const fn into_raw(self) -> i32 {
-        self.0
-    }
-
-    /// The status `waitid(..., WEXITED)` reported, as `waitpid` would.
-    pub(crate) fn from_waitid(status: rustix::process::WaitIdStatus) -> Self {
-        if let Some(code) = status.exit_status() {
-            ExitStatus((code & 0xff) << 8)
-        } else {
-            let sig = status.terminating_signal().unwrap_or(0) & 0x7f;
-            ExitStatus(sig | if status.dumped() { 0x80 } else { 0 })
-        }
-    }
-
-    /// Exited with code 0.
-    pub fn success(&self) -> bool {
-        self.code() == Some(0)
-    }
-
-    /// The exit code, if the process exited (rather than being killed).
-    pub fn code(&self) -> Option<i32> {
-        (self.0 & 0x7f == 0).then_some((self.0 >> 8) & 0xff)
-    }
-
-    /// The signal that killed the process, if one did.
-    pub fn signal(&self) -> Option<i32> {
-        let sig = self.0 & 0x7f;
-        (sig != 0 && sig != 0x7f).then_some(sig)
-    }
-
-    /// Whether the killed process dumped core.
-    pub fn core_dumped(&self) -> bool {
-        self.signal().is_some() && self.0 & 0x80 != 0
-    }
-}
-
-impl fmt::Display for ExitStatus {
-    /// `exit status: 3` or `signal: 9 (SIGKILL)`, as std prints them.
+impl fmt::Debug for Child {
+    /// `Child { stdin: .., stdout: .., stderr: .., .. }`, as std prints it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(code) = self.code() {
-            write!(f, "exit status: {code}")
-        } else if let Some(sig) = self.signal() {
-            match Signal::new(sig) {
-                Some(s) => write!(f, "signal: {sig} ({s})")?,
-                None => write!(f, "signal: {sig}")?,
-            }
-            if self.core_dumped() {
-                f.write_str(" (core dumped)")
-            } else {
-                Ok(())
-            }
-        } else {
-            write!(f, "unrecognised wait status: {}", self.0)
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl From<ExitStatus> for std::process::ExitStatus {
-    fn from(status: ExitStatus) -> Self {
-        std::os::unix::process::ExitStatusExt::from_raw(status.0)
+        f.debug_struct("Child")
+            .field("stdin", &self.stdin)
+            .field("stdout", &self.stdout)
+            .field("stderr", &self.stderr)
+            .finish_non_exhaustive()
     }
 }
 
 /// What [`Command::output`](crate::Command::output) collects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Output {
     /// How the process ended.
     pub status: ExitStatus,
@@ -296,11 +252,53 @@ pub struct Output {
     pub stderr: Vec<u8>,
 }
 
+impl Output {
+    /// `self` if the process succeeded, else its status as an error
+    /// (std's unstable `Output::exit_ok`; the output is dropped then).
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// assert!(Command::new("false").output().unwrap().exit_ok().is_err());
+    /// ```
+    pub fn exit_ok(self) -> Result<Self, ExitStatusError> {
+        self.status.exit_ok()?;
+        Ok(self)
+    }
+}
+
+impl fmt::Debug for Output {
+    /// As std prints it: stdout and stderr as strings when they are UTF-8,
+    /// else as bytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stdout = core::str::from_utf8(&self.stdout);
+        let stdout: &dyn fmt::Debug = match &stdout {
+            Ok(text) => text,
+            Err(_) => &self.stdout,
+        };
+        let stderr = core::str::from_utf8(&self.stderr);
+        let stderr: &dyn fmt::Debug = match &stderr {
+            Ok(text) => text,
+            Err(_) => &self.stderr,
+        };
+        f.debug_struct("Output")
+            .field("status", &self.status)
+            .field("stdout", stdout)
+            .field("stderr", stderr)
+            .finish()
+    }
+}
+
 macro_rules! pipe_end {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug)]
         pub struct $name(OwnedFd);
+
+        impl fmt::Debug for $name {
+            /// As std prints it: the name only.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
 
         impl AsFd for $name {
             fn as_fd(&self) -> BorrowedFd<'_> {
@@ -311,6 +309,14 @@ macro_rules! pipe_end {
         impl From<$name> for OwnedFd {
             fn from(end: $name) -> OwnedFd {
                 end.0
+            }
+        }
+
+        impl From<OwnedFd> for $name {
+            /// Wraps a pipe end (std's conversion; the fd should be a pipe
+            /// with close-on-exec set).
+            fn from(fd: OwnedFd) -> $name {
+                $name(fd)
             }
         }
 
@@ -325,6 +331,13 @@ macro_rules! pipe_end {
         impl std::os::fd::AsRawFd for $name {
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
                 self.0.as_raw_fd()
+            }
+        }
+
+        #[cfg(feature = "std")]
+        impl std::os::fd::IntoRawFd for $name {
+            fn into_raw_fd(self) -> std::os::fd::RawFd {
+                self.0.into_raw_fd()
             }
         }
     };
@@ -346,26 +359,50 @@ pipe_end!(
 #[cfg(feature = "std")]
 mod io_impls {
     use super::{ChildStderr, ChildStdin, ChildStdout};
+    use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 
-    impl std::io::Write for ChildStdin {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+    impl Write for &ChildStdin {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             Ok(rustix::io::write(&self.0, buf)?)
         }
 
-        fn flush(&mut self) -> std::io::Result<()> {
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            Ok(rustix::io::writev(&self.0, bufs)?)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
     }
 
-    impl std::io::Read for ChildStdout {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            Ok(rustix::io::read(&self.0, buf)?)
+    impl Write for ChildStdin {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            (&*self).write(buf)
+        }
+
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            (&*self).write_vectored(bufs)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
         }
     }
 
-    impl std::io::Read for ChildStderr {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            Ok(rustix::io::read(&self.0, buf)?)
-        }
+    macro_rules! read_end {
+        ($name:ident) => {
+            impl Read for $name {
+                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                    Ok(rustix::io::read(&self.0, buf)?)
+                }
+
+                fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+                    Ok(rustix::io::readv(&self.0, bufs)?)
+                }
+            }
+        };
     }
+
+    read_end!(ChildStdout);
+    read_end!(ChildStderr);
 }

@@ -5,14 +5,14 @@ use alloc::vec::Vec;
 
 use rustix::fd::OwnedFd;
 
-use crate::child_handle::{Child, ExitStatus, Output};
+use crate::child_handle::{Child, Output};
 use crate::prepare::{DefaultStdio, EnvCapture, prepare};
 use crate::spawn::Prepared;
 use crate::spec::Spec;
 use crate::stdio::Stdio;
 use crate::{
-    Arg, CapSet, Capability, Error, IdMap, Landlock, Mount, Namespaces, Propagation, Resource,
-    SeccompFlags, SeccompPolicy, SecureBits, SigSet, Signal, SockFilter,
+    Arg, CapSet, Capability, Error, ExitStatus, IdMap, Landlock, Mount, Namespaces, Propagation,
+    Resource, SeccompFlags, SeccompPolicy, SecureBits, SigSet, Signal, SockFilter,
 };
 
 /// A process to start, with every attribute it should have.
@@ -32,9 +32,8 @@ use crate::{
 /// [`spawn`]: Command::spawn
 /// [`status`]: Command::status
 /// [`output`]: Command::output
-#[derive(Debug)]
 pub struct Command {
-    spec: Spec,
+    pub(crate) spec: Spec,
 }
 
 impl Command {
@@ -115,7 +114,7 @@ impl Command {
     pub fn env(&mut self, key: impl Arg, value: impl Arg) -> &mut Self {
         self.spec
             .env_changes
-            .push((key.into_arg_bytes(), Some(value.into_arg_bytes())));
+            .insert(key.into_arg_bytes(), Some(value.into_arg_bytes()));
         self
     }
 
@@ -134,7 +133,13 @@ impl Command {
 
     /// Removes an environment variable from the child's environment.
     pub fn env_remove(&mut self, key: impl Arg) -> &mut Self {
-        self.spec.env_changes.push((key.into_arg_bytes(), None));
+        let key = key.into_arg_bytes();
+        // As std: after env_clear there is nothing to remove it from.
+        if self.spec.env_clear {
+            self.spec.env_changes.remove(&key);
+        } else {
+            self.spec.env_changes.insert(key, None);
+        }
         self
     }
 
@@ -186,18 +191,31 @@ impl Command {
     /// target twice, or a target also set with `stdin`/`stdout`/`stderr`, is
     /// refused by `prepare()`.
     ///
+    /// As with std's (unstable) `CommandExt::fd`, the fd goes to the next
+    /// child: once [`spawn`], [`status`] or [`output`] has started it, the
+    /// command closes its copy (so a reader of a pipe sees end-of-file when
+    /// the child is done with it), and later spawns of the command no
+    /// longer map it. A spawn that fails leaves it in the command.
+    /// [`prepare`] copies it instead: every child of the `Prepared` gets
+    /// it. (A [`Stdio`] made from an fd stays with the command until the
+    /// command is dropped, as in std.)
+    ///
     /// ```
     /// use clonexec::Command;
     /// use std::io::Read;
     /// let (mut reader, writer) = std::io::pipe().unwrap();
     /// let mut cmd = Command::new("sh");
     /// cmd.args(["-c", "echo mapped >&7"]).fd(7, writer);
-    /// cmd.status().unwrap();
-    /// drop(cmd); // closes our copy of the write end
+    /// cmd.status().unwrap(); // the child had the write end; ours is closed
     /// let mut text = String::new();
     /// reader.read_to_string(&mut text).unwrap();
     /// assert_eq!(text, "mapped\n");
     /// ```
+    ///
+    /// [`spawn`]: Command::spawn
+    /// [`status`]: Command::status
+    /// [`output`]: Command::output
+    /// [`prepare`]: Command::prepare
     pub fn fd(&mut self, child_fd: i32, fd: impl Into<OwnedFd>) -> &mut Self {
         self.spec.fds.push((child_fd, fd.into()));
         self
@@ -724,9 +742,11 @@ impl Command {
 
     /// Starts the program and returns its handle.
     pub fn spawn(&mut self) -> Result<Child, Error> {
-        prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
+        let child = prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
             .map(Prepared::new)?
-            .spawn()
+            .spawn()?;
+        self.spec.fds.clear(); // handed to this child (see `fd`)
+        Ok(child)
     }
 
     /// Applies every attribute to the calling process itself and replaces
@@ -767,9 +787,9 @@ impl Command {
     /// with std.
     pub fn output(&mut self) -> Result<Output, Error> {
         let defaults = [DefaultStdio::Null, DefaultStdio::Piped, DefaultStdio::Piped];
-        Prepared::new(prepare(&self.spec, defaults, EnvCapture::AtSpawn)?)
-            .spawn()?
-            .wait_with_output()
+        let child = Prepared::new(prepare(&self.spec, defaults, EnvCapture::AtSpawn)?).spawn()?;
+        self.spec.fds.clear(); // handed to this child (see `fd`)
+        child.wait_with_output()
     }
 
     /// What the user asked for, for `crate::tokio::Command`, which spawns

@@ -73,6 +73,28 @@ impl Error {
         }
     }
 
+    /// The `io::ErrorKind` std's error would have for the same failure:
+    /// the kind of the OS error number (`NotFound` for a missing program,
+    /// `PermissionDenied` for `EACCES`...), `InvalidInput` for input
+    /// refused by `prepare()` (std's kind for a NUL byte). It is also the
+    /// kind of the `io::Error` this converts into.
+    ///
+    /// ```
+    /// use clonexec::Command;
+    /// use std::io::ErrorKind;
+    /// let err = Command::new("/nonexistent/program").spawn().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// let err = Command::new("a\0b").spawn().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn kind(&self) -> std::io::ErrorKind {
+        match self.kind {
+            Kind::Os { errno, .. } => std::io::Error::from_raw_os_error(errno).kind(),
+            Kind::InvalidInput => std::io::ErrorKind::InvalidInput,
+        }
+    }
+
     /// Whether the input was refused before any process existed.
     pub fn is_invalid_input(&self) -> bool {
         self.kind == Kind::InvalidInput
@@ -117,6 +139,7 @@ impl From<Error> for std::io::Error {
     /// Keeps the OS error number, so `raw_os_error()` and `kind()` work as
     /// they do for `std::process::Command` (`NotFound` for a missing
     /// program). Refused input becomes `InvalidInput` with the message.
+    /// (The message of an OS error is then std's, without the step.)
     fn from(err: Error) -> Self {
         match err.kind {
             Kind::Os { errno, .. } => std::io::Error::from_raw_os_error(errno),

@@ -37,6 +37,26 @@
 //! The core is `#![no_std]` + `alloc`; the default `std` feature adds
 //! conversions (`OsStr`/`Path` arguments, `std::io` traits on pipes,
 //! `io::Error`, [`Command::from_std`]).
+//!
+//! It is a drop-in for `std::process` (README.md, "std drop-in", says what
+//! differs): std code builds and behaves the same with its `use` line
+//! changed.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // was: use std::process::{Command, Stdio};
+//! //      use std::os::unix::process::{CommandExt, ExitStatusExt};
+//! use clonexec::{Command, CommandExt, ExitStatusExt, Stdio};
+//!
+//! let mut cmd = Command::new("sh");
+//! cmd.args(&["-c", "echo $0 $1", "zero"]).arg(&String::from("one"));
+//! assert_eq!(format!("{cmd:?}"), r#""sh" "-c" "echo $0 $1" "zero" "one""#);
+//! let output = cmd.stdin(Stdio::null()).output()?;
+//! output.status.exit_ok()?;
+//! assert_eq!(output.stdout, b"zero one\n");
+//! # Ok(())
+//! # }
+//! ```
 
 #![no_std]
 #![warn(missing_docs)]
@@ -57,12 +77,16 @@ mod dumpable;
 mod errno_names;
 mod error;
 mod exec;
+mod exit_status;
+mod ext;
 mod ids;
 mod init_image;
+mod inspect;
 mod landlock;
 mod launch;
 mod mount;
 mod ns;
+mod pidfd;
 mod plan;
 #[cfg(feature = "std")]
 mod pre_exec;
@@ -79,15 +103,20 @@ mod sys;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-pub use arg::Arg;
+pub use arg::{Arg, ArgRef};
 pub use caps::{CapMask, CapSet, Capability, ParseCapabilityError, SecureBits};
-pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
+pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, Output};
 pub use command::Command;
 pub use error::Error;
+pub use exit_status::{ExitStatus, ExitStatusError};
+pub use ext::{CommandExt, ExitStatusExt};
 pub use ids::IdMap;
+#[cfg(feature = "std")]
+pub use inspect::{CommandArgs, CommandEnvs};
 pub use landlock::Landlock;
 pub use mount::Mount;
 pub use ns::{Namespaces, Propagation};
+pub use pidfd::PidFd;
 pub use rlimit::{ParseResourceError, Resource};
 pub use seccomp::{
     ParseSeccompActionError, SeccompAction, SeccompArch, SeccompFlags, SeccompPolicy, SockFilter,

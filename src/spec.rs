@@ -4,6 +4,7 @@
 //!
 //! [`Command`]: crate::Command
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use rustix::fd::OwnedFd;
@@ -22,8 +23,9 @@ pub(crate) struct Spec {
     pub arg0: Option<Vec<u8>>,
     pub args: Vec<Vec<u8>>,
     pub env_clear: bool,
-    /// Environment changes in call order: `Some` sets, `None` removes.
-    pub env_changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Environment changes by name, as std keeps them: `Some` sets,
+    /// `None` removes (only recorded without `env_clear`).
+    pub env_changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     pub current_dir: Option<Vec<u8>>,
     pub stdio: [Option<Stdio>; 3],
     pub fds: Vec<(i32, OwnedFd)>,
@@ -86,7 +88,7 @@ impl Spec {
             arg0: None,
             args: Vec::new(),
             env_clear: false,
-            env_changes: Vec::new(),
+            env_changes: BTreeMap::new(),
             current_dir: None,
             stdio: [None, None, None],
             fds: Vec::new(),

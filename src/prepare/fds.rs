@@ -51,6 +51,8 @@ pub(super) fn lower(
                 FdSource::Pipe(stream)
             }
             Some(StdioKind::Fd(fd)) => FdSource::Owned(cx.keep_copy(fd, name)?),
+            #[cfg(feature = "std")]
+            Some(StdioKind::Parent(fd)) => FdSource::Owned(copy_own_stream(*fd, name, cx)?),
         };
         mappings.push(FdMapping { target, source });
     }
@@ -114,6 +116,17 @@ fn check_targets(spec: &Spec, cx: &Lowering<'_>) -> Result<Vec<i32>, Error> {
         }
     }
     Ok(targets)
+}
+
+/// A copy of this process's stdout (1) or stderr (2), as it is now.
+#[cfg(feature = "std")]
+fn copy_own_stream(fd: i32, name: &str, cx: &mut Lowering<'_>) -> Result<i32, Error> {
+    use std::os::fd::AsFd;
+    if fd == 1 {
+        cx.keep_copy(std::io::stdout().as_fd(), name)
+    } else {
+        cx.keep_copy(std::io::stderr().as_fd(), name)
+    }
 }
 
 /// Opens `/dev/null` once per plan; every stream set to null shares it.

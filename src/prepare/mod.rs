@@ -86,7 +86,7 @@ impl Lowering<'_> {
     /// Keeps a close-on-exec copy of `fd` above stdio, owned by the plan
     /// for its life (so it does not leak into other children), and returns
     /// its number.
-    fn keep_copy(&mut self, fd: &OwnedFd, what: &str) -> Result<i32, Error> {
+    fn keep_copy(&mut self, fd: impl AsFd, what: &str) -> Result<i32, Error> {
         let copy = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 3).map_err(|e| {
             Error::os(
                 self.program,

@@ -141,7 +141,7 @@ pub(crate) fn path_candidates(
 }
 
 /// The child's environment: the parent's (unless cleared) with the changes
-/// applied in call order. Order is kept; new variables go last.
+/// applied (the last one per name). Order is kept; new variables go last.
 fn environment(spec: &Spec) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut env = if spec.env_clear {
         Vec::new()

@@ -114,6 +114,40 @@ fn without_create_pidfd_there_is_no_pidfd() {
 }
 
 #[test]
+fn into_pidfd_hands_over_the_pidfd_to_wait_and_kill_on() {
+    let _guard = common::shared();
+    // Without a pidfd, the handle comes back.
+    let child = Command::new("true").spawn().unwrap();
+    let mut child = child.into_pidfd().unwrap_err();
+    assert!(child.wait().unwrap().success());
+
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "read line"])
+        .stdin(Stdio::piped())
+        .create_pidfd(true);
+    let pidfd = cmd.spawn().unwrap().into_pidfd().unwrap();
+    // The child handle (and its stdin) is gone, so `read` got end-of-file:
+    // wait for that exit through the pidfd alone.
+    let status = pidfd.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status}");
+    // Reaped: waiting again finds no child.
+    let err = pidfd.wait().unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ECHILD), "{err}");
+
+    let child = Command::new("sleep")
+        .arg("30")
+        .create_pidfd(true)
+        .spawn()
+        .unwrap();
+    let pidfd = clonexec::PidFd::from(std::os::fd::OwnedFd::from(child.into_pidfd().unwrap()));
+    assert_eq!(pidfd.try_wait().unwrap(), None, "sleep 30 is running");
+    pidfd.kill().unwrap();
+    assert_eq!(pidfd.wait().unwrap().signal(), Some(libc::SIGKILL));
+    let err = pidfd.kill().unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ESRCH), "{err}");
+}
+
+#[test]
 fn try_wait_without_pidfd_sees_the_exit() {
     let _guard = common::shared();
     let mut child = Command::new("sh")
