@@ -70,6 +70,9 @@ pub(crate) struct ChildStart<'a> {
     pub unshare_fds_from: u32,
     /// Where the pid-1 init starts the program's stack (the lower half).
     pub program_stack_top: usize,
+    /// The steps run in the calling process itself (`Command::exec`), not
+    /// in a child.
+    pub in_place: bool,
     /// Set by the child as soon as it runs: seen by the parent, it proves
     /// that the child's writes reach the parent's memory.
     pub ran: Cell<bool>,
@@ -94,6 +97,7 @@ impl<'a> ChildStart<'a> {
             handlers_cleared: false,
             unshare_fds_from: 0,
             program_stack_top: 0,
+            in_place: false,
             ran: Cell::new(false),
             report: Cell::new(None),
             init_release: Cell::new((-1, -1)),

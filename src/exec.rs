@@ -80,6 +80,7 @@ pub(crate) fn exec(plan: Plan) -> Error {
     // Our handlers stay: exec resets them, and a failed exec must leave
     // them as they were.
     start.handlers_cleared = true;
+    start.in_place = true;
     let failure = crate::child::run_in_place(&start);
 
     restore();
@@ -89,8 +90,9 @@ pub(crate) fn exec(plan: Plan) -> Error {
         &describe(&plan, failure.step, failure.detail),
     );
     if failure.step as u32 >= Step::FdMapping as u32 {
-        // The fd step moved and closed fds by number: the plan's own may
-        // be gone, and closing them again could close someone else's.
+        // The fd step dup3'd onto target numbers, which may have been the
+        // plan's own copies: closing them now could close what a target
+        // holds. (The other fds were only marked close-on-exec.)
         core::mem::forget(plan);
     }
     error

@@ -121,6 +121,28 @@ const CASES: &[Case] = &[
         },
     },
     Case {
+        name: "a_failed_exec_leaves_the_callers_fds_open",
+        needs_root: false,
+        // exec() of a missing program with close_other_fds: the copy's own
+        // fds must still work afterwards (they were only marked
+        // close-on-exec), so the copy can go on and report.
+        exec: || {
+            use std::io::{Read, Seek};
+            let mut file = std::fs::File::open("/proc/self/cmdline").unwrap();
+            let err = Command::new("/nonexistent/clonexec-exec")
+                .close_other_fds(true)
+                .exec();
+            assert_eq!(err.step(), Some(clonexec::Step::Exec), "{err}");
+            let mut text = Vec::new();
+            file.rewind().unwrap();
+            file.read_to_end(&mut text).unwrap();
+            assert!(!text.is_empty());
+            println!("fds intact after {}", err.step().map_or("?", |_| "Exec"));
+            std::process::exit(0)
+        },
+        check: |_, out| expect(out, &strings(&["fds intact after Exec"])),
+    },
+    Case {
         name: "exec_changes_credentials",
         needs_root: true,
         exec: || {

@@ -109,14 +109,34 @@ pub(super) fn shuffle(
 
 /// Closes every fd except `keep` (sorted) and the report pipe.
 #[inline]
-pub(super) fn close_others(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
+pub(super) fn close_others(keep: &[i32], extra: [i32; 2], how: Closing) -> Result<(), Errno> {
+    let flags = match how {
+        Closing::Close => 0,
+        Closing::AtExec => sys::fd::CLOSE_RANGE_CLOEXEC,
+    };
     match close_gaps(keep, extra, |first, last| {
-        sys::fd::close_range(first, last, 0)
+        sys::fd::close_range(first, last, flags)
     }) {
-        // close_range arrived in 5.9: scan /proc/self/fd instead.
-        Err(errno) if errno as u32 == errno::ENOSYS => close_listed_fds(keep, extra),
+        // close_range arrived in 5.9 (CLOSE_RANGE_CLOEXEC in 5.11: EINVAL
+        // before): scan /proc/self/fd instead.
+        Err(errno)
+            if errno as u32 == errno::ENOSYS
+                || (errno as u32 == errno::EINVAL && how == Closing::AtExec) =>
+        {
+            close_listed_fds(keep, extra, how)
+        }
         other => other,
     }
+}
+
+/// What becomes of the fds that are not kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Closing {
+    /// Closed now (a child).
+    Close,
+    /// Marked close-on-exec (`Command::exec` in the calling process: if the
+    /// exec fails, every fd the caller holds is still there).
+    AtExec,
 }
 
 /// Calls `close(first, last)` for every maximal range of fds that is in
@@ -165,7 +185,7 @@ fn close_gaps(
 /// buffer and close what is not kept. Never loops to RLIMIT_NOFILE
 /// (docs/design.md trap 10).
 #[inline]
-fn close_listed_fds(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
+fn close_listed_fds(keep: &[i32], extra: [i32; 2], how: Closing) -> Result<(), Errno> {
     let dir = sys::fd::open(c"/proc/self/fd", sys::fd::O_RDONLY_DIRECTORY_CLOEXEC)?;
     let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
     loop {
@@ -189,7 +209,10 @@ fn close_listed_fds(keep: &[i32], extra: [i32; 2]) -> Result<(), Errno> {
                 && !extra.contains(&fd)
                 && !keep.contains(&fd)
             {
-                let _ = sys::fd::close(fd);
+                let _ = match how {
+                    Closing::Close => sys::fd::close(fd),
+                    Closing::AtExec => sys::fd::set_cloexec(fd),
+                };
             }
             records = match records.get(reclen..) {
                 Some(rest) if reclen > 0 => rest,

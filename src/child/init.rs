@@ -92,7 +92,7 @@ fn exec_init_image(start: &ChildStart<'_>, program: i32, release_write: i32) -> 
     // of the caller's table) goes now. The program took its own copy.
     let mut keep = [ctx.report_fd, ctx.init_image_fd, release_write];
     sort3(&mut keep);
-    if let Err(errno) = fds::close_others(&keep, [-1, -1]) {
+    if let Err(errno) = fds::close_others(&keep, [-1, -1], fds::Closing::Close) {
         return at(Step::Init, InitStage::CloseFds as u32)(errno);
     }
     let mut pid_buf = [0u8; 32];

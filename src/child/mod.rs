@@ -343,7 +343,14 @@ fn setup_and_exec(
     }
     fds::shuffle(ctx.fd_moves, plan.fds.max_target, targets)?;
     if plan.fds.close_others {
-        fds::close_others(&plan.fds.keep, [*report_fd, program_fd])
+        // In the calling process (exec()), marked close-on-exec instead:
+        // a failed exec must leave the caller's fds as they were.
+        let how = if start.in_place {
+            fds::Closing::AtExec
+        } else {
+            fds::Closing::Close
+        };
+        fds::close_others(&plan.fds.keep, [*report_fd, program_fd], how)
             .map_err(at(Step::CloseFds, 0))?;
     }
     if let Some((soft, hard)) = nofile_after_fds {

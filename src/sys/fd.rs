@@ -37,6 +37,9 @@ pub(crate) fn close_range(first: u32, last: u32, flags: u32) -> SysResult<()> {
 /// fds below `first` when the range runs to the end (linux/close_range.h).
 pub(crate) const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
 
+/// `close_range` flag: mark close-on-exec instead of closing (5.11+).
+pub(crate) const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
 /// `dup3(old, new, flags)`.
 #[inline]
 pub(crate) fn dup3(old: i32, new: i32, flags: u32) -> SysResult<()> {
@@ -89,6 +92,13 @@ pub(crate) fn pipe_cloexec() -> SysResult<(i32, i32)> {
 pub(crate) fn dupfd_cloexec(fd: i32, min: i32) -> SysResult<i32> {
     // SAFETY: integer arguments only.
     unsafe { syscall!(g::__NR_fcntl, fd, g::F_DUPFD_CLOEXEC, min) }.map(|copy| copy as i32)
+}
+
+/// `fcntl(fd, F_SETFD, FD_CLOEXEC)`.
+#[inline]
+pub(crate) fn set_cloexec(fd: i32) -> SysResult<()> {
+    // SAFETY: integer arguments only.
+    unsafe { syscall!(g::__NR_fcntl, fd, g::F_SETFD, g::FD_CLOEXEC) }.map(drop)
 }
 
 /// `fcntl(fd, F_SETFD, 0)`: clears `FD_CLOEXEC`.
