@@ -586,6 +586,38 @@ impl Command {
         self
     }
 
+    /// Builds the program's root from an empty tmpfs, as bubblewrap does:
+    /// the child mounts a tmpfs (on `/tmp`, hidden again by the root
+    /// change) and enters it, makes the [`mount`](Command::mount)s in it,
+    /// then makes it the root with `pivot_root`, the caller's root
+    /// detached. Every path a [`Mount`] creates or changes is then a path
+    /// in the new root, made as needed; bind sources (and the device nodes
+    /// of [`Mount::dev`]) stay paths of the caller's filesystem, resolved
+    /// when the command is prepared. Needs a new mount namespace
+    /// ([`Namespaces::MOUNT`]); excludes [`chroot`](Command::chroot) and
+    /// [`pivot_root`](Command::pivot_root).
+    ///
+    /// Without [`current_dir`](Command::current_dir), the program starts in
+    /// the caller's working directory if the new root has it, else in its
+    /// `$HOME`, else in `/`, with `PWD` set to it.
+    ///
+    /// ```no_run
+    /// use clonexec::{Command, Mount, Namespaces};
+    /// let status = Command::new("/usr/bin/ls")
+    ///     .arg("/")
+    ///     .namespaces(Namespaces::MOUNT)
+    ///     .empty_root(true)
+    ///     .mount(Mount::bind("/usr", "/usr").read_only())
+    ///     .mount(Mount::symlink("usr/lib", "/lib"))
+    ///     .mount(Mount::symlink("usr/lib64", "/lib64"))
+    ///     .status()
+    ///     .unwrap();
+    /// ```
+    pub fn empty_root(&mut self, empty: bool) -> &mut Self {
+        self.spec.empty_root = empty;
+        self
+    }
+
     /// Changes the child's root directory to `dir` (and its working
     /// directory to the new `/`, unless [`current_dir`] is set).
     ///

@@ -82,7 +82,7 @@ pub use child_handle::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus, 
 pub use command::Command;
 pub use error::Error;
 pub use ids::IdMap;
-pub use mount::Mount;
+pub use mount::{FileData, Mount};
 pub use ns::{Namespaces, Propagation};
 pub use rlimit::{ParseResourceError, Resource};
 pub use seccomp::{SeccompFlags, SockFilter};

@@ -24,6 +24,7 @@ mod fds;
 mod format;
 mod init;
 pub(crate) mod maps;
+mod mounts;
 mod steps;
 
 use core::convert::Infallible;
@@ -213,11 +214,10 @@ fn setup_and_exec(
         sys::ns::loopback_up().map_err(at(Step::LoopbackUp, 0))?;
     }
 
-    // Mounts, in the order given, before the root changes.
-    let mut index = 0u32;
-    for mount in &fs.mounts {
-        steps::mount(mount).map_err(at(Step::Mount, index))?;
-        index = index.wrapping_add(1);
+    // Mounts, and what they create, in the order given, before the root
+    // changes (with an empty root, in it: the root changes around them).
+    if fs.builds() {
+        mounts::build(fs)?;
     }
 
     // The root change.
@@ -226,7 +226,7 @@ fn setup_and_exec(
         sys::fs::chdir(c"/").map_err(at(Step::Chroot, 0))?;
     }
     if let Some(new_root) = &fs.pivot_root {
-        steps::pivot_root(new_root).map_err(at(Step::PivotRoot, 0))?;
+        mounts::pivot_root(new_root).map_err(at(Step::PivotRoot, 0))?;
     }
 
     // Resources, still with the caller's privileges. A lower NOFILE would
@@ -296,9 +296,21 @@ fn setup_and_exec(
     steps::set_capabilities(security)?;
 
     // Working directory, after the uid change so that it is checked with
-    // the new user's permissions.
+    // the new user's permissions. In an empty root without one, the first
+    // candidate that exists there, and the environment naming it in PWD.
+    let mut envp = ctx.envp;
     if let Some(dir) = &plan.program.cwd {
         sys::fs::chdir(dir).map_err(at(Step::Chdir, 0))?;
+    } else if !plan.program.cwd_fallbacks.is_empty() {
+        let mut found = Err(errno::ENOENT as Errno);
+        for (dir, env) in &plan.program.cwd_fallbacks {
+            found = sys::fs::chdir(dir);
+            if found.is_ok() {
+                envp = Envp::of(env);
+                break;
+            }
+        }
+        found.map_err(at(Step::Chdir, 0))?;
     }
 
     if security.no_new_privs {
@@ -373,7 +385,7 @@ fn setup_and_exec(
         sys::seccomp::set_filter(filter, *flags).map_err(at(Step::Seccomp, filter.len() as u32))?;
     }
 
-    Err(exec(&plan.program, ctx.envp, program_fd))
+    Err(exec(&plan.program, envp, program_fd))
 }
 
 /// Arguments the shell fallback passes at most (on the stack).
@@ -390,6 +402,27 @@ fn exec_with_shell(path: &CStr, program: &ProgramPlan, envp: Envp<'_>) -> Errno 
         Some(argv) => sys::exec::execve(c"/bin/sh", argv, envp),
         None => errno::ENOEXEC as Errno,
     }
+}
+
+/// Whether `path` is a symlink whose contents are `contents` (a
+/// `Mount::symlink` finding its own link already there). Not inlined: its
+/// buffer is only on the stack on this path; and here, not in `mounts`,
+/// so that it stays in the entry points' codegen unit (see the header).
+#[inline(never)]
+fn is_symlink_to(path: &CStr, contents: &CStr) -> bool {
+    let mut buf = [MaybeUninit::<u8>::uninit(); crate::plan::SYMLINK_MAX];
+    let Ok(now) = sys::fs::readlink(path, &mut buf) else {
+        return false;
+    };
+    let wanted = contents.to_bytes();
+    if now.len() != wanted.len() {
+        return false;
+    }
+    let mut same = true;
+    for (a, b) in now.iter().zip(wanted) {
+        same &= a == b;
+    }
+    same
 }
 
 /// Runs the program: the file `program_fd` is open on (when >= 0), or each

@@ -16,7 +16,8 @@
 //! - `run`: running a child and collecting what it printed;
 //! - `helper`: re-running this test binary as a helper process;
 //! - `namespaces`: namespace views and hand-made static programs;
-//! - `pty`: pseudo-terminals.
+//! - `pty`: pseudo-terminals;
+//! - `seccomp`: making a system call look missing.
 //!
 //! Every helper is defined once; the submodules' items are re-exported
 //! here, so callers write `common::NAME`. Each binary uses a different
@@ -31,6 +32,7 @@ mod namespaces;
 mod procfs;
 mod pty;
 mod run;
+mod seccomp;
 mod skip;
 
 pub use fds::*;
@@ -41,4 +43,5 @@ pub use namespaces::*;
 pub use procfs::*;
 pub use pty::*;
 pub use run::*;
+pub use seccomp::*;
 pub use skip::*;
