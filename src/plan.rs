@@ -234,6 +234,8 @@ pub(crate) struct NamespacePlan {
     pub domainname: Option<Vec<u8>>,
     pub loopback_up: bool,
     pub pid1_init: bool,
+    /// Limit the new user namespace to the one nested by `lock_mounts`.
+    pub disable_userns: bool,
 }
 
 impl NamespacePlan {

@@ -74,6 +74,7 @@ pub(crate) struct Spec {
     pub pivot_root: Option<Vec<u8>>,
     pub pid1_init: bool,
     pub lock_mounts: bool,
+    pub disable_user_namespaces: bool,
 }
 
 impl Spec {
@@ -135,6 +136,7 @@ impl Spec {
             pivot_root: None,
             pid1_init: false,
             lock_mounts: false,
+            disable_user_namespaces: false,
         }
     }
 }

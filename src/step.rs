@@ -88,6 +88,10 @@ pub enum Step {
     SetUid = 124,
     /// Entering a user and mount namespace of our own to lock the mounts.
     LockMounts = 125,
+    /// Allowing no user namespace below the child's but the one of
+    /// `lock_mounts` (detail 0), and checking that none can be created
+    /// (detail 1).
+    DisableUserNamespaces = 140,
     /// `capget()`/`capset()`.
     Capabilities = 126,
     /// Raising an ambient capability.
@@ -159,6 +163,7 @@ impl Step {
         Step::SetGid,
         Step::SetUid,
         Step::LockMounts,
+        Step::DisableUserNamespaces,
         Step::Capabilities,
         Step::AmbientCaps,
         Step::Chdir,
@@ -329,6 +334,12 @@ pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
             )
         ),
         Step::LockMounts => String::from("unshare(CLONE_NEWUSER | CLONE_NEWNS) to lock the mounts"),
+        Step::DisableUserNamespaces if detail == 0 => {
+            String::from("writing 1 to /proc/sys/user/max_user_namespaces")
+        }
+        Step::DisableUserNamespaces => {
+            String::from("disabling user namespaces (unshare(CLONE_NEWUSER) still succeeded)")
+        }
         Step::PivotRoot => {
             format!(
                 "pivot_root({})",

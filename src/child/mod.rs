@@ -196,6 +196,14 @@ fn setup_and_exec(
         sys::ns::setns(fd, kind).map_err(at(Step::JoinNamespace, kind as u32))?;
     }
 
+    // In our new user namespace, allow one more user namespace (the nested
+    // one of lock_mounts below) and none after it. Written now, while the
+    // caller's /proc is still there.
+    if plan.namespaces.disable_userns {
+        steps::write_file(c"/proc/sys/user/max_user_namespaces", b"1")
+            .map_err(at(Step::DisableUserNamespaces, 0))?;
+    }
+
     // A new mount namespace starts as a copy whose mounts may still
     // propagate to the host: make / private (or as asked) before mounting
     // anything (trap 12).
@@ -255,7 +263,10 @@ fn setup_and_exec(
     let creds = &plan.credentials;
     // SECBIT_KEEP_CAPS_LOCKED: KEEPCAPS can no longer be set.
     let keep_caps_locked = security.securebits.is_some_and(|b| b & (1 << 5) != 0);
-    if security.wants_caps() && creds.uid.is_some() && !keep_caps_locked {
+    // With lock_mounts, uid and gid are the ids of the nested namespace,
+    // mapped there (see below), not set here.
+    let set_ids = !fs.lock_mounts;
+    if security.wants_caps() && creds.uid.is_some() && set_ids && !keep_caps_locked {
         // Keep the permitted set across the uid change so the requested
         // sets can be installed afterwards (exec clears KEEPCAPS).
         sys::creds::set_keep_caps().map_err(at(Step::KeepCaps, 0))?;
@@ -271,20 +282,25 @@ fn setup_and_exec(
             _ => {}
         }
     }
-    if let Some(gid) = creds.gid {
+    if let Some(gid) = creds.gid.filter(|_| set_ids) {
         sys::creds::setresgid(gid).map_err(at(Step::SetGid, gid))?;
     }
-    if let Some(uid) = creds.uid {
+    if let Some(uid) = creds.uid.filter(|_| set_ids) {
         sys::creds::setresuid(uid).map_err(at(Step::SetUid, uid))?;
     }
 
-    // Lock the mounts: a user namespace of our own (mapping just our final
-    // ids) with a copy of the mount namespace makes every mount made so far
-    // come from a more privileged namespace, so the kernel locks them
-    // together and the program cannot unmount one to see what lies below.
-    // The new namespace resets securebits and the bounding set: set again.
+    // Lock the mounts: a user namespace of our own (mapping just our ids,
+    // as the final uid and gid) with a copy of the mount namespace makes
+    // every mount made so far come from a more privileged namespace, so the
+    // kernel locks them together and the program cannot unmount one to see
+    // what lies below. The new namespace resets securebits and the bounding
+    // set: set again.
     if fs.lock_mounts {
-        steps::lock_mounts().map_err(at(Step::LockMounts, 0))?;
+        steps::lock_mounts(creds.uid, creds.gid).map_err(at(Step::LockMounts, 0))?;
+        if plan.namespaces.disable_userns && sys::ns::unshare(u64::from(g::CLONE_NEWUSER)).is_ok() {
+            // The limit did not hold: we are in yet another namespace.
+            return Err(at(Step::DisableUserNamespaces, 1)(errno::EEXIST as Errno));
+        }
         steps::drop_bounding_set(security.bounding_drop)?;
         if let Some(bits) = security.securebits {
             sys::creds::set_securebits(bits).map_err(at(Step::SecureBits, bits))?;

@@ -96,20 +96,21 @@ pub(super) fn drop_bounding_set(mask: u64) -> Result<(), StepFailure> {
 }
 
 /// Enters a new user and mount namespace mapping only our current uid and
-/// gid onto themselves (what an unprivileged process may write for itself).
+/// gid (what an unprivileged process may write for itself), as themselves
+/// or as `uid`/`gid` when given.
 #[inline]
-pub(super) fn lock_mounts() -> Result<(), Errno> {
-    let (uid, gid) = (sys::creds::getuid(), sys::creds::getgid());
+pub(super) fn lock_mounts(uid: Option<u32>, gid: Option<u32>) -> Result<(), Errno> {
+    let (outer_uid, outer_gid) = (sys::creds::getuid(), sys::creds::getgid());
     sys::ns::unshare(u64::from(g::CLONE_NEWUSER | g::CLONE_NEWNS))?;
     write_file(c"/proc/self/setgroups", b"deny")?;
     let mut line = [0u8; 32];
     write_file(
         c"/proc/self/uid_map",
-        format::identity_map_line(&mut line, uid),
+        format::map_line(&mut line, uid.unwrap_or(outer_uid), outer_uid),
     )?;
     write_file(
         c"/proc/self/gid_map",
-        format::identity_map_line(&mut line, gid),
+        format::map_line(&mut line, gid.unwrap_or(outer_gid), outer_gid),
     )
 }
 

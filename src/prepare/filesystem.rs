@@ -55,24 +55,43 @@ pub(super) fn lower(
             ));
         }
     }
+    // disable_user_namespaces() nests its user namespace as lock_mounts()
+    // does (prepare/namespaces.rs checks the rest).
+    let lock_mounts = spec.lock_mounts || spec.disable_user_namespaces;
     if spec.lock_mounts {
         need_mount_ns("lock_mounts(true)")?;
+    }
+    if lock_mounts {
+        let what = if spec.lock_mounts {
+            "lock_mounts(true)"
+        } else {
+            "disable_user_namespaces(true)"
+        };
         if spec.chroot.is_some() {
             // create_user_ns() refuses a chrooted task.
-            return Err(cx.invalid(
-                "lock_mounts(true) cannot follow chroot(): the kernel refuses a new user namespace in \
-                 a chroot; use pivot_root() instead",
-            ));
+            return Err(cx.invalid(format!(
+                "{what} cannot follow chroot(): the kernel refuses a new user namespace in a \
+                 chroot; use pivot_root() instead"
+            )));
         }
-        if spec.uid.is_some() || spec.gid.is_some() {
-            // After a uid change the task is non-dumpable, so its
-            // /proc/self/*_map files belong to root and it cannot write its
-            // own maps; making it dumpable again would let the new uid
-            // ptrace a process that shares the caller's memory.
-            return Err(cx.invalid(
-                "lock_mounts(true) cannot be combined with uid()/gid(): after the uid change the child \
-                 cannot write its own id maps; map the ids you want with uid_map()/gid_map() instead",
-            ));
+        if (spec.uid.is_some() || spec.gid.is_some()) && !spec.namespaces.contains(Namespaces::USER)
+        {
+            // The ids are mapped in the nested namespace, over the child's
+            // current ones: without a user namespace of the child's own,
+            // "uid 1000" would be the caller's root there. (setresuid
+            // first is no way either: after it the task is non-dumpable,
+            // its /proc/self/*_map files belong to root and it cannot write
+            // its own maps.)
+            return Err(cx.invalid(format!(
+                "{what} with uid()/gid() needs namespaces(Namespaces::USER): the ids become the \
+                 program's in the nested user namespace, over the child's own"
+            )));
+        }
+        if spec.groups.is_some() {
+            return Err(cx.invalid(format!(
+                "{what} cannot be combined with groups(): setgroups is denied in the nested user \
+                 namespace"
+            )));
         }
     }
     if spec.pivot_root.is_some() && spec.chroot.is_some() {
@@ -117,7 +136,7 @@ pub(super) fn lower(
         mounts,
         chroot,
         pivot_root,
-        lock_mounts: spec.lock_mounts,
+        lock_mounts,
     })
 }
 
