@@ -525,10 +525,13 @@ pub fn help_text() -> String {
     let mut text = String::from(
         "Usage: clonexec [OPTIONS] [--] PROGRAM [ARGS...]\n\
          \n\
-         Run PROGRAM with the given process attributes, wait for it and exit\n\
-         with its status. Options stop at PROGRAM: the arguments after it are\n\
-         passed to it unchanged. SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,\n\
-         SIGUSR2 and SIGWINCH sent to clonexec are passed on to PROGRAM.\n",
+         Run PROGRAM with the given process attributes. Options stop at\n\
+         PROGRAM: the arguments after it are passed to it unchanged. clonexec\n\
+         becomes PROGRAM (exec) unless it must stay its parent: for a new pid\n\
+         or time namespace, --init, --pdeathsig, --map-helpers, --no-ctty, or\n\
+         a new session while clonexec leads its process group. Then it waits\n\
+         for PROGRAM and exits with its status, and passes SIGTERM, SIGINT,\n\
+         SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH on to it.\n",
     );
     let names: Vec<String> = FLAGS
         .iter()

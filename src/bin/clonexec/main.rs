@@ -10,9 +10,15 @@
 //! to `PROGRAM` unchanged, so its own flags need no quoting. Without a `/`,
 //! `PROGRAM` is searched in the child's `PATH`.
 //!
-//! The tool only turns flags into a [`clonexec::Command`], spawns it, waits
-//! for it (passing signals on, see [Signals](#signals)) and exits with its
-//! status. Flags are named like util-linux `unshare`/`setpriv`:
+//! The tool only turns flags into a [`clonexec::Command`]. When nothing
+//! needs a parent (no new PID or time namespace, no `--init`,
+//! `--pdeathsig`, `--map-helpers` or `--no-ctty`, no new session while
+//! clonexec leads its process group), it applies them to itself and execs
+//! the program (`Command::exec()`), as util-linux `unshare` does: the
+//! program has clonexec's pid and nothing waits. Otherwise it spawns the
+//! program, waits for it (passing signals on, see [Signals](#signals)) and
+//! exits with its status. Flags are named like util-linux
+//! `unshare`/`setpriv`:
 //!
 //! | area | flags |
 //! |---|---|
@@ -59,7 +65,7 @@
 //! | status | meaning |
 //! |---|---|
 //! | the program's | the program exited with this code |
-//! | 128 + N | the program was killed by signal N (as shells report it) |
+//! | 128 + N | the program was killed by signal N (as shells report it; when clonexec became the program, it is the one killed) |
 //! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, ...) |
 //! | 126 | the program was found but could not be executed (`execve` failed with `EACCES`, `ENOEXEC`, ...) |
 //! | 127 | the program was not found (`execve` failed with `ENOENT` or `ENOTDIR`) |
@@ -74,10 +80,12 @@
 //!
 //! # Signals
 //!
-//! clonexec passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
-//! SIGWINCH on to the program, so that a service manager or a container
-//! runtime stopping clonexec stops the program, and exits with the
-//! program's status as always. It blocks these and SIGCHLD, and waits for
+//! When clonexec became the program, signals reach the program directly.
+//! When it supervises, it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+//! SIGUSR1, SIGUSR2 and SIGWINCH on to the program, so that a service
+//! manager or a container runtime stopping clonexec stops the program, and
+//! exits with the program's status as always. It blocks these and
+//! SIGCHLD, and waits for
 //! them with `sigwaitinfo`; the program starts with clonexec's own signal
 //! mask (or `--signal-mask`), not that blocked set. SIGINT, SIGQUIT and
 //! SIGWINCH that clonexec's terminal sent (^C, ^\, a resize) are not passed
@@ -203,10 +211,13 @@ fn spawn_exit_code(err: &Error) -> u8 {
 /// Runs the program and returns clonexec's exit status.
 fn run(inv: Invocation) -> Result<u8, Failure> {
     check(&inv)?;
+    if !inv.needs_supervision() {
+        return Err(exec_in_place(inv));
+    }
     let print_pid = inv.print_pid;
     // Before the spawn, so that no signal to forward is missed.
     let (forwarding, own_mask) = signals::Forwarding::start()?;
-    let mut cmd = inv.command(own_mask);
+    let mut cmd = inv.command(Some(own_mask));
     let mut child = cmd.spawn().map_err(Failure::spawn)?;
     // Close our copies of the `--fd` fds: a reader of a pipe passed with
     // `--fd` must see EOF when the program closes it.
@@ -220,6 +231,28 @@ fn run(inv: Invocation) -> Result<u8, Failure> {
         (None, Some(sig)) => 128 + sig as u8,
         (None, None) => EXIT_FAILURE,
     })
+}
+
+/// Applies the attributes to clonexec itself and execs the program
+/// (`Command::exec()`), as util-linux `unshare` does when nothing needs a
+/// parent: no process to start, none left waiting, no signal to pass on.
+/// Returns only on failure.
+fn exec_in_place(inv: Invocation) -> Failure {
+    let print_pid = inv.print_pid;
+    let mut cmd = inv.command(None);
+    if print_pid {
+        // The program will have our pid. Printed last, once the namespaces
+        // exist, as after a spawn.
+        // SAFETY: `exec()` runs the hook in this process itself (which is
+        // single-threaded), not in a forked child: printing is safe there.
+        unsafe {
+            cmd.pre_exec(|| {
+                eprintln!("clonexec: pid {}", std::process::id());
+                Ok(())
+            });
+        }
+    }
+    Failure::spawn(cmd.exec())
 }
 
 /// Reads the command line with the front end it is written in. The choice

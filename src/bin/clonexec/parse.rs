@@ -95,8 +95,14 @@ impl FlagArg<'_> {
 fn process(flag: ProcessFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
     let name = arg.name();
     match flag {
-        ProcessFlag::Setsid => inv.set(|c| c.setsid(true)),
-        ProcessFlag::SetsidIfTty => inv.set(|c| c.setsid_if_tty(true)),
+        ProcessFlag::Setsid => {
+            inv.setsid = true;
+            inv.set(|c| c.setsid(true));
+        }
+        ProcessFlag::SetsidIfTty => {
+            inv.setsid = true;
+            inv.set(|c| c.setsid_if_tty(true));
+        }
         ProcessFlag::Pgid => {
             let pgid = non_negative(&arg.text()?, name)?;
             inv.set(move |c| c.process_group(pgid));
@@ -112,6 +118,7 @@ fn process(flag: ProcessFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result
         }
         ProcessFlag::Pdeathsig => {
             let sig: Signal = item(&arg.text()?, name)?;
+            inv.pdeathsig = true;
             inv.set(move |c| c.pdeathsig(sig));
         }
         ProcessFlag::SignalMask => {
@@ -215,6 +222,7 @@ fn namespaces(flag: NamespaceFlag, arg: &mut FlagArg, inv: &mut Invocation) -> R
         }
         NamespaceFlag::MapHelpers => {
             inv.map_option = Some(arg.flag());
+            inv.map_helpers = true;
             inv.set(|c| c.id_map_helpers(true));
         }
         NamespaceFlag::Join => {
