@@ -1667,6 +1667,59 @@ fn tty_flags_set_the_session_and_terminal() {
     );
 }
 
+/// A root built from flags alone, bubblewrap's way: nothing of the host
+/// but what is bound in, everything made as needed.
+#[test]
+fn empty_root_builds_a_sandbox_from_flags() {
+    if skip_without_namespaces("empty_root_builds_a_sandbox_from_flags") {
+        return;
+    }
+    let dir = temp_dir("empty-root");
+    let hostname = dir.join("hostname");
+    std::fs::write(&hostname, "sandbox\n").unwrap();
+    let file = format!("/etc/hostname:{}:600", hostname.display());
+    let out = clonexec_ns(
+        "pid",
+        &[
+            "--init",
+            "--empty-root",
+            "--bind",
+            "/usr:/usr:ro,nodev",
+            "--symlink",
+            "usr/bin:/bin",
+            "--symlink",
+            "usr/lib:/lib",
+            "--symlink",
+            "usr/lib64:/lib64",
+            "--bind",
+            "/nonexistent:/opt:try",
+            "--dir",
+            "/var/tmp:1777",
+            "--file",
+            &file,
+            "--mount-proc=/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp:size=1m",
+            "--remount-ro",
+            "/dev",
+            "--",
+            "/bin/sh",
+            "-c",
+            "ls -A / | tr '\\n' ' '; echo; stat -c %a /var/tmp /etc/hostname; \
+             cat /etc/hostname; touch /usr/x /dev/x 2>/dev/null || echo read-only; \
+             echo > /dev/null && echo dev-ok",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "bin dev etc lib lib64 proc tmp usr var \n1777\n600\nsandbox\nread-only\ndev-ok\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn init_runs_the_program_under_a_reaping_pid_1() {
     if skip_without_namespaces("init_runs_the_program_under_a_reaping_pid_1") {

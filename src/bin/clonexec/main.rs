@@ -26,7 +26,7 @@
 //! | Credentials | `--uid N`, `--gid N`, `--groups N,...`, `--keep-groups`, `--ambient-caps CAP,...`, `--caps P:I:E`, `--inh-caps CAP,...`, `--bounding-set CAP,...`, `--securebits BIT,...`, `--no-new-privs`, `--new-session-keyring` |
 //! | Limits | `--rlimit NAME=SOFT[:HARD]` (repeatable), `--oom-score-adj N`, `--seccomp FILE`, `--seccomp-flags FLAG,...` |
 //! | Namespaces | `--unshare NS,...`, `--map-root-user`, `--map-user IN:OUT:COUNT`, `--map-group IN:OUT:COUNT` (repeatable), `--setgroups allow\|deny`, `--map-helpers`, `--join NS:PATH` (repeatable), `--cgroup DIR`, `--hostname NAME`, `--domainname NAME`, `--loopback-up` |
-//! | Mounts | `--propagation MODE`, `--mount-proc[=DIR]`, `--bind SRC:DST[:ro]`, `--tmpfs DIR`, `--devpts DIR` (repeatable), `--chroot DIR`, `--pivot-root DIR` |
+//! | Mounts | `--propagation MODE`, `--empty-root`, `--mount-proc[=DIR]`, `--bind SRC:DST[:OPT,...]`, `--tmpfs DIR[:OPTIONS]`, `--devpts DIR`, `--dev DIR`, `--dir PATH[:MODE]`, `--symlink TARGET:PATH`, `--file PATH:SRC[:MODE]`, `--remount-ro DIR` (repeatable, in the order given), `--chroot DIR`, `--pivot-root DIR` |
 //! | Files | `--cd DIR`, `--fd CHILD=PARENT` (repeatable), `--close-fds` |
 //! | Environment | `--env K=V` (repeatable), `--env-clear`, `--env-remove K` (repeatable) |
 //! | Output | `--print-pid`, `-h`/`--help`, `-V`/`--version` |
@@ -44,8 +44,9 @@
 //!   these). `--inh-caps` keeps clonexec's permitted and effective sets (exec
 //!   recomputes them anyway); it and `--caps` are exclusive.
 //! - **Implied namespaces**: `--map-root-user`, `--map-user` and
-//!   `--map-group` imply `--unshare user`; `--mount-proc`, `--bind`,
-//!   `--tmpfs`, `--devpts` and `--pivot-root` imply `--unshare mount` (as
+//!   `--map-group` imply `--unshare user`; `--empty-root`, `--mount-proc`,
+//!   `--bind`, `--tmpfs`, `--devpts`, `--dev`, `--dir`, `--symlink`,
+//!   `--file`, `--remount-ro` and `--pivot-root` imply `--unshare mount` (as
 //!   `unshare --mount-proc` does), unless a mount namespace is joined with
 //!   `--join mnt:PATH`. Flags that only configure a namespace (`--hostname`,
 //!   `--domainname`, `--loopback-up`, `--propagation`) imply nothing: without

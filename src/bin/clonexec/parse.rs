@@ -14,9 +14,9 @@ use crate::flags::{
 };
 use crate::invocation::{Invocation, set_capabilities};
 use crate::values::{
-    bind_mount, choice, fd_mapping, flag_names, group_list, hex_or_decimal, id, id_map, item,
-    key_value, list, namespace_list, namespace_path, non_negative, oom_score_adj, open_for, rlimit,
-    seccomp_filter, text,
+    bind_mount, choice, fd_mapping, file_mount, flag_names, group_list, hex_or_decimal, id, id_map,
+    item, key_value, list, namespace_list, namespace_path, non_negative, oom_score_adj, open_for,
+    path_and_mode, rlimit, seccomp_filter, symlink_mount, text, tmpfs_mount,
 };
 use crate::{Failure, Parsed};
 
@@ -264,6 +264,10 @@ fn mounts(flag: MountFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<()
             let propagation = choice(&arg.text()?, name, &choices)?;
             inv.set(move |c| c.mount_propagation(propagation));
         }
+        MountFlag::EmptyRoot => {
+            inv.implies_mount = true;
+            inv.set(|c| c.empty_root(true));
+        }
         MountFlag::MountProc => {
             let dir = arg
                 .optional_value()
@@ -277,9 +281,34 @@ fn mounts(flag: MountFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<()
             inv.set(move |c| c.mount(mount));
         }
         MountFlag::Tmpfs => {
+            let mount = tmpfs_mount(&arg.value()?);
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::Dev => {
             let dir = arg.value()?;
             inv.implies_mount = true;
-            inv.set(move |c| c.mount(Mount::tmpfs(dir)));
+            inv.set(move |c| c.mount(Mount::dev(dir)));
+        }
+        MountFlag::Dir => {
+            let (path, mode) = path_and_mode(&arg.value()?, name, 0o755)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::dir(path, mode)));
+        }
+        MountFlag::Symlink => {
+            let mount = symlink_mount(&arg.value()?, name)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::File => {
+            let mount = file_mount(&arg.value()?, name)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::RemountRo => {
+            let dir = arg.value()?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::remount_read_only(dir)));
         }
         MountFlag::Devpts => {
             let dir = arg.value()?;
