@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! clonexec [OPTIONS] [--] PROGRAM [ARGS...]
+//! clonexec bwrap [BUBBLEWRAP OPTIONS...] [--] COMMAND [ARGS...]
+//! bwrap [BUBBLEWRAP OPTIONS...] [--] COMMAND [ARGS...]   (clonexec named or linked so)
 //! ```
 //!
 //! Option parsing stops at the first argument that is not an option (or
@@ -100,12 +102,13 @@
 //!
 //! # Source layout
 //!
-//! [`parse_command_line`] chooses the front end, which turns argv into a
-//! [`Parsed`]. clonexec's own front end is [`flags`] (the flag table and
-//! the help text generated from it) and [`parse`](mod@parse), with the
-//! value parsers in [`values`] and [`caps`]. What follows is shared:
-//! [`invocation`] (what flags imply, and which contradict), [`run`] and
-//! [`signals`] (passing signals on while waiting).
+//! [`front_end`] chooses the front end from argv. clonexec's own turns
+//! argv into a [`Parsed`]: [`flags`] (the flag table and the help text
+//! generated from it) and [`parse`](mod@parse), with the value parsers in
+//! [`values`] and [`caps`]; then [`invocation`] (what flags imply, and
+//! which contradict) and [`run`]. [`bwrap`] is bubblewrap's command line,
+//! run as `bwrap` or as `clonexec bwrap ...`. Both use [`signals`]
+//! (passing signals on while waiting).
 //!
 //! # Adding a flag
 //!
@@ -117,11 +120,13 @@
 //! exactly for the rows that show one, and that the help text and these
 //! docs name only flags of the table.
 
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::process::ExitCode;
 
 use clonexec::{Error, Step};
 
+mod bwrap;
 mod caps;
 mod flags;
 mod invocation;
@@ -256,15 +261,50 @@ fn exec_in_place(inv: Invocation) -> Failure {
     Failure::spawn(cmd.exec())
 }
 
-/// Reads the command line with the front end it is written in. The choice
-/// is made here, from argv alone, so that a front end is only a parser
-/// into [`Parsed`]; clonexec's own flags are the one front end so far.
-fn parse_command_line() -> Result<Parsed, Failure> {
-    parse(std::env::args_os().skip(1))
+/// The command line a front end reads.
+enum FrontEnd {
+    /// clonexec's own flags (the arguments after the program name).
+    Clonexec(Vec<OsString>),
+    /// bubblewrap's: when clonexec runs as `bwrap` (its file name, as
+    /// through a symlink) or as `clonexec bwrap ...`; `argv0` names the
+    /// command in its help text.
+    Bwrap {
+        argv0: OsString,
+        args: Vec<OsString>,
+    },
+}
+
+/// Chooses the front end from argv alone (and the name clonexec's own
+/// file has, for a copy installed as `bwrap` and run through
+/// `/proc/self/exe`), so that each is only a parser and what runs after
+/// it.
+fn front_end(argv: Vec<OsString>) -> FrontEnd {
+    let mut argv = argv.into_iter();
+    let argv0 = argv.next().unwrap_or_default();
+    let args: Vec<OsString> = argv.collect();
+    let named_bwrap = |path: &std::path::Path| path.file_name() == Some(OsStr::new("bwrap"));
+    if named_bwrap(argv0.as_ref()) || std::env::current_exe().is_ok_and(|exe| named_bwrap(&exe)) {
+        return FrontEnd::Bwrap { argv0, args };
+    }
+    match args.split_first() {
+        Some((first, rest)) if first == "bwrap" => {
+            let mut name = argv0;
+            name.push(" bwrap");
+            FrontEnd::Bwrap {
+                argv0: name,
+                args: rest.to_vec(),
+            }
+        }
+        _ => FrontEnd::Clonexec(args),
+    }
 }
 
 fn main() -> ExitCode {
-    let result = parse_command_line().and_then(|parsed| match parsed {
+    let args = match front_end(std::env::args_os().collect()) {
+        FrontEnd::Bwrap { argv0, args } => return bwrap::main(argv0, args),
+        FrontEnd::Clonexec(args) => args,
+    };
+    let result = parse(args).and_then(|parsed| match parsed {
         Parsed::Run(inv) => run(*inv),
         Parsed::Help(text) => {
             // A closed stdout (`clonexec --help | head -1`) is not an error.

@@ -470,3 +470,28 @@ fn exec_failures_map_to_126_and_127() {
         .unwrap_err();
     assert_eq!(spawn_exit_code(&err), EXIT_FAILURE);
 }
+
+#[test]
+fn the_front_end_is_chosen_from_argv() {
+    use crate::{FrontEnd, front_end};
+    let argv = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+    match front_end(argv(&["/usr/local/bin/bwrap", "--help"])) {
+        FrontEnd::Bwrap { argv0, args } => {
+            assert_eq!(argv0, "/usr/local/bin/bwrap");
+            assert_eq!(args, argv(&["--help"]));
+        }
+        FrontEnd::Clonexec(_) => panic!("a command named bwrap is bubblewrap's"),
+    }
+    match front_end(argv(&["clonexec", "bwrap", "--ro-bind", "/", "/", "true"])) {
+        FrontEnd::Bwrap { argv0, args } => {
+            assert_eq!(argv0, "clonexec bwrap");
+            assert_eq!(args, argv(&["--ro-bind", "/", "/", "true"]));
+        }
+        FrontEnd::Clonexec(_) => panic!("clonexec bwrap ... is bubblewrap's"),
+    }
+    // A program named bwrap is run with `--`.
+    match front_end(argv(&["clonexec", "--", "bwrap"])) {
+        FrontEnd::Clonexec(args) => assert_eq!(args, argv(&["--", "bwrap"])),
+        FrontEnd::Bwrap { .. } => panic!("-- bwrap is a program"),
+    }
+}
