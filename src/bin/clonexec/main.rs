@@ -120,6 +120,11 @@
 //! exactly for the rows that show one, and that the help text and these
 //! docs name only flags of the table.
 
+// Built by cargo fuzz, this is the crate of the `bwrap_args` fuzz target
+// (fuzz/Cargo.toml): no `main`, and the target's module instead.
+#![cfg_attr(fuzzing, no_main)]
+#![cfg_attr(fuzzing, allow(dead_code, unused_imports))]
+
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::process::ExitCode;
@@ -129,6 +134,9 @@ use clonexec::{Error, Step};
 mod bwrap;
 mod caps;
 mod flags;
+#[cfg(fuzzing)]
+#[path = "../../../fuzz/fuzz_targets/bwrap_args.rs"]
+mod fuzz_target;
 mod invocation;
 mod parse;
 mod signals;
@@ -299,6 +307,7 @@ fn front_end(argv: Vec<OsString>) -> FrontEnd {
     }
 }
 
+#[cfg(not(fuzzing))]
 fn main() -> ExitCode {
     let args = match front_end(std::env::args_os().collect()) {
         FrontEnd::Bwrap { argv0, args } => return bwrap::main(argv0, args),

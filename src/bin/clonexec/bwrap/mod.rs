@@ -86,6 +86,7 @@ pub fn prepare(
     match parse(argv0, args, fds) {
         Ok(Parsed::Run(mut sandbox)) => lower::command(&mut sandbox).map(Some),
         Ok(_) => Ok(None),
-        Err(error) => Err(error.message),
+        // A missing command is refused with the usage text.
+        Err(error) => Err(error.usage.unwrap_or(error.message)),
     }
 }
