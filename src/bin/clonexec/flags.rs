@@ -354,7 +354,7 @@ pub static FLAGS: &[Spec] = &[
         Flag::Namespaces(NamespaceFlag::MapRootUser),
         "map-root-user",
         None,
-        "map clonexec's euid and egid to 0 in the new\nuser namespace; implies --unshare user",
+        "map clonexec's euid and egid to 0 in the new\nuser namespace, with setgroups denied (as\nunshare -r); implies --unshare user",
     ),
     flag(
         Flag::Namespaces(NamespaceFlag::MapUser),
@@ -372,7 +372,7 @@ pub static FLAGS: &[Spec] = &[
         Flag::Namespaces(NamespaceFlag::Setgroups),
         "setgroups",
         Some("allow|deny"),
-        "allow or deny setgroups in the new user\nnamespace (default: deny if a gid map needs it)",
+        "allow or deny setgroups in the new user\nnamespace (default: deny with --map-root-user\nor if a gid map needs it)",
     ),
     flag(
         Flag::Namespaces(NamespaceFlag::MapHelpers),

@@ -125,6 +125,9 @@ impl Invocation {
         if self.map_root_user {
             uid_map.push(IdMap::new(0, rustix::process::geteuid().as_raw(), 1));
             gid_map.push(IdMap::new(0, rustix::process::getegid().as_raw(), 1));
+            // As `unshare -r`: setgroups denied (a `--setgroups` setting,
+            // applied below, says otherwise).
+            cmd.allow_setgroups(false);
         }
         uid_map.extend(self.uid_map);
         gid_map.extend(self.gid_map);
