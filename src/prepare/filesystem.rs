@@ -192,8 +192,12 @@ impl Paths<'_, '_> {
     }
 
     /// Where the mounts below `source` (a caller's path) land below
-    /// `target` (a child's path).
+    /// `target` (a child's path), for a child without `mount_setattr`
+    /// (none when the kernel has it).
     fn submounts(&mut self, source: &[u8], target: &[u8]) -> Vec<CString> {
+        if has_mount_setattr() {
+            return Vec::new();
+        }
         let Some(real) = canonical(source) else {
             return Vec::new();
         };
@@ -215,6 +219,28 @@ impl Paths<'_, '_> {
             })
             .collect()
     }
+}
+
+/// Whether the child can set a mount tree's attributes with one
+/// `mount_setattr` (Linux 5.12+, and not filtered away), so that no list
+/// of submounts is needed. Asked once per process: an empty path fails
+/// with `ENOENT` where the call exists.
+fn has_mount_setattr() -> bool {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    static KNOWN: AtomicU8 = AtomicU8::new(0);
+    const YES: u8 = 1;
+    const NO: u8 = 2;
+    match KNOWN.load(Ordering::Relaxed) {
+        YES => return true,
+        NO => return false,
+        _ => {}
+    }
+    let missing = |errno: i32| {
+        errno == linux_raw_sys::errno::ENOSYS as i32 || errno == linux_raw_sys::errno::EPERM as i32
+    };
+    let present = !matches!(crate::sys::fs::mount_setattr(c"", false, 0), Err(e) if missing(e));
+    KNOWN.store(if present { YES } else { NO }, Ordering::Relaxed);
+    present
 }
 
 /// `root` joined with `path` (leading slashes of `path` dropped).
