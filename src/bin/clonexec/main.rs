@@ -120,14 +120,15 @@
 //! exactly for the rows that show one, and that the help text and these
 //! docs name only flags of the table.
 
-// Built by cargo fuzz, this is the crate of the `bwrap_args` fuzz target
-// (fuzz/Cargo.toml): no `main`, and the target's module instead.
-#![cfg_attr(fuzzing, no_main)]
-#![cfg_attr(fuzzing, allow(dead_code, unused_imports))]
+// clonexec has a C `main` of its own (see `main` below), not std's
+// runtime. Built by cargo fuzz, this is the crate of the `bwrap_args` fuzz
+// target (fuzz/Cargo.toml), which includes the target's module instead; in
+// either build, and with the unit tests' harness, not all is used.
+#![cfg_attr(not(test), no_main)]
+#![cfg_attr(any(test, fuzzing), allow(dead_code, unused_imports))]
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::process::ExitCode;
 
 use clonexec::{Error, Step};
 
@@ -282,16 +283,22 @@ enum FrontEnd {
     },
 }
 
-/// Chooses the front end from argv alone (and the name clonexec's own
-/// file has, for a copy installed as `bwrap` and run through
-/// `/proc/self/exe`), so that each is only a parser and what runs after
-/// it.
+/// Chooses the front end from argv alone (and, when run through
+/// `/proc/self/exe`, the name of clonexec's own file: a copy installed as
+/// `bwrap`), so that each is only a parser and what runs after it.
 fn front_end(argv: Vec<OsString>) -> FrontEnd {
     let mut argv = argv.into_iter();
     let argv0 = argv.next().unwrap_or_default();
     let args: Vec<OsString> = argv.collect();
-    let named_bwrap = |path: &std::path::Path| path.file_name() == Some(OsStr::new("bwrap"));
-    if named_bwrap(argv0.as_ref()) || std::env::current_exe().is_ok_and(|exe| named_bwrap(&exe)) {
+    let file_name = |path: &std::path::Path| path.file_name().map(OsStr::to_owned);
+    let name = file_name(argv0.as_ref());
+    // Run through /proc/self/exe, argv[0] says nothing: the file's name.
+    let name = if name.as_deref() == Some(OsStr::new("exe")) {
+        std::env::current_exe().ok().and_then(|exe| file_name(&exe))
+    } else {
+        name
+    };
+    if name.as_deref() == Some(OsStr::new("bwrap")) {
         return FrontEnd::Bwrap { argv0, args };
     }
     match args.split_first() {
@@ -307,9 +314,32 @@ fn front_end(argv: Vec<OsString>) -> FrontEnd {
     }
 }
 
-#[cfg(not(fuzzing))]
-fn main() -> ExitCode {
-    let args = match front_end(std::env::args_os().collect()) {
+/// The process's entry point, called by the C runtime, instead of std's
+/// (`fn main`): std's set-up (the main thread's stack bounds, read from
+/// `/proc/self/maps`, a guard handler on an alternate signal stack)
+/// costs a good part of a run that only execs the program, and clonexec
+/// needs none of it. Like std, it ignores SIGPIPE (the program gets the
+/// default back: docs/design.md, step 2) and flushes stdout at the end.
+#[cfg(not(any(test, fuzzing)))]
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: the C runtime passes `argc` NUL-terminated strings in
+    // `argv`, alive for the whole run.
+    let args: Vec<OsString> = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) })
+        .map(|arg| OsStr::from_bytes(arg.to_bytes()).to_owned())
+        .collect();
+    signals::ignore_sigpipe();
+    let code = real_main(args);
+    let _ = std::io::stdout().flush();
+    std::ffi::c_int::from(code)
+}
+
+/// Runs the front end the command line is written for; returns the exit
+/// status.
+fn real_main(argv: Vec<OsString>) -> u8 {
+    let args = match front_end(argv) {
         FrontEnd::Bwrap { argv0, args } => return bwrap::main(argv0, args),
         FrontEnd::Clonexec(args) => args,
     };
@@ -326,7 +356,7 @@ fn main() -> ExitCode {
         }
     });
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(failure) => {
             let mut stderr = std::io::stderr().lock();
             let _ = match &failure {
@@ -337,7 +367,7 @@ fn main() -> ExitCode {
                 Failure::Setup(msg) => writeln!(stderr, "clonexec: {msg}"),
                 Failure::Spawn(err) => writeln!(stderr, "clonexec: {err}"),
             };
-            ExitCode::from(failure.exit_code())
+            failure.exit_code()
         }
     }
 }

@@ -33,7 +33,6 @@ mod run;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::process::ExitCode;
 
 use fds::InheritedFds;
 use parse::{Parsed, parse};
@@ -42,17 +41,17 @@ use parse::{Parsed, parse};
 const BUBBLEWRAP_VERSION: &str = "0.11.1";
 
 /// Runs clonexec as bubblewrap: `argv0` names the command (for the help
-/// text), `args` are the arguments after it.
-pub fn main(argv0: OsString, args: Vec<OsString>) -> ExitCode {
+/// text), `args` are the arguments after it. Returns the exit status.
+pub fn main(argv0: OsString, args: Vec<OsString>) -> u8 {
     if args.is_empty() {
         let _ = std::io::stderr().write_all(parse::help_text(&argv0).as_bytes());
-        return ExitCode::from(run::EXIT_FAILED);
+        return run::EXIT_FAILED;
     }
     let mut fds = InheritedFds::default();
     match parse(&argv0, args, &mut fds) {
         Ok(Parsed::Help(text)) => {
             let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            0
         }
         Ok(Parsed::Version) => {
             let _ = writeln!(
@@ -60,9 +59,9 @@ pub fn main(argv0: OsString, args: Vec<OsString>) -> ExitCode {
                 "bubblewrap {BUBBLEWRAP_VERSION} (clonexec {})",
                 env!("CARGO_PKG_VERSION")
             );
-            ExitCode::SUCCESS
+            0
         }
-        Ok(Parsed::Run(sandbox)) => ExitCode::from(run::run(*sandbox)),
+        Ok(Parsed::Run(sandbox)) => run::run(*sandbox),
         Err(error) => {
             match &error.usage {
                 Some(usage) => {
@@ -70,7 +69,7 @@ pub fn main(argv0: OsString, args: Vec<OsString>) -> ExitCode {
                 }
                 None => run::say(error.level_prefix, 3, &error.message),
             }
-            ExitCode::from(run::EXIT_FAILED)
+            run::EXIT_FAILED
         }
     }
 }
