@@ -171,7 +171,8 @@ fn clonexec_becomes_the_program_unless_it_must_supervise() {
     if skip_without_namespaces("clonexec_becomes_the_program_unless_it_must_supervise") {
         return;
     }
-    // A new user and network namespace, entered in place.
+    // A new user and network namespace, entered in place, with the maps
+    // written as unshare -r writes them (setgroups denied).
     let (pid, out) = run(&[
         "--unshare",
         "user,net",
@@ -179,11 +180,13 @@ fn clonexec_becomes_the_program_unless_it_must_supervise() {
         "--",
         "sh",
         "-c",
-        "echo $$; id -u; readlink /proc/self/ns/net",
+        "echo $$; id -u; id -g; cat /proc/self/setgroups; readlink /proc/self/ns/net",
     ]);
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some(pid.to_string().as_str()));
     assert_eq!(lines.next(), Some("0"));
+    assert_eq!(lines.next(), Some("0"));
+    assert_eq!(lines.next(), Some("deny"));
     assert_ne!(
         lines.next().map(String::from),
         std::fs::read_link("/proc/self/ns/net")
