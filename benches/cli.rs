@@ -76,9 +76,12 @@ impl TaskClock {
         if fd < 0 {
             return Err(std::io::Error::last_os_error());
         }
+        // A c_long: i64 on 64-bit targets, i32 (already an fd) on 32-bit.
+        #[allow(clippy::unnecessary_cast)]
+        let fd = fd as std::os::fd::RawFd;
         // SAFETY: a new fd, ours alone.
         Ok(TaskClock(unsafe {
-            std::os::fd::FromRawFd::from_raw_fd(fd as i32)
+            std::os::fd::FromRawFd::from_raw_fd(fd)
         }))
     }
 
