@@ -307,24 +307,26 @@ fn lower_mount(mount: &Mount, paths: &mut Paths<'_, '_>) -> Result<MountPlan, Er
             kind_name(&mount.kind)
         )))
     };
-    let is = |kinds: &[&str]| kinds.contains(&kind_name(&mount.kind));
-    if mount.optional && !is(&["a bind mount"]) {
+    let bind = matches!(mount.kind, MountKind::Bind { .. });
+    let tmpfs = matches!(mount.kind, MountKind::Tmpfs);
+    let filesystem = tmpfs || matches!(mount.kind, MountKind::Proc | MountKind::Devpts);
+    let file = matches!(mount.kind, MountKind::File { .. });
+    if mount.optional && !bind {
         return refuse("optional()");
     }
-    if (mount.size.is_some() || mount.mode.is_some()) && !is(&["a tmpfs"]) {
-        return refuse(if mount.size.is_some() {
-            "size()"
-        } else {
-            "mode()"
-        });
+    if mount.size.is_some() && !tmpfs {
+        return refuse("size()");
     }
-    if mount.options.is_some() && !is(&["a proc", "a tmpfs", "a devpts"]) {
+    if mount.mode.is_some() && !tmpfs {
+        return refuse("mode()");
+    }
+    if mount.options.is_some() && !filesystem {
         return refuse("options()");
     }
-    if mount.restrict != 0 && !is(&["a bind mount", "a proc", "a tmpfs", "a devpts"]) {
+    if mount.restrict != 0 && !(bind || filesystem) {
         return refuse("nosuid()/nodev()/noexec()");
     }
-    if mount.read_only && !is(&["a bind mount", "a proc", "a tmpfs", "a devpts", "a file"]) {
+    if mount.read_only && !(bind || filesystem || file) {
         return refuse("read_only()");
     }
     let check_mode = |mode: u32| {
