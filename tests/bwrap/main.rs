@@ -1,8 +1,8 @@
 //! clonexec's bubblewrap front end, held to bubblewrap's own test suite:
-//! a port of the cases of `tests/test-run.sh` in
-//! github.com/containers/bubblewrap (each test names the case it mirrors,
-//! by the description upstream prints after `ok`), run against the real
-//! binary as `clonexec bwrap ...` or as a copy named `bwrap`.
+//! a port of the cases of bubblewrap's `tests/test-run.sh` (each test names
+//! the case it mirrors, by the description upstream prints after `ok`),
+//! run against the real binary as `clonexec bwrap ...` or as a copy named
+//! `bwrap`.
 //!
 //! `basics` holds the command line (help, `--`, `--args`, environment,
 //! messages), `filesystem` the sandbox root (binds, /proc, /dev, tmpfs,
