@@ -21,7 +21,7 @@ fi
 # The probe the spawn target execs: built without instrumentation.
 cargo build --quiet --release --manifest-path probe/Cargo.toml --target-dir target/probe
 
-for target in prepare spawn seccomp; do
+for target in prepare spawn seccomp bwrap_args; do
   echo "== fuzz $target (${seconds}s)"
   cargo +nightly fuzz build "$target"
   # The inputs that once showed a bug must keep passing.

@@ -651,6 +651,38 @@ impl Command {
         self
     }
 
+    /// Builds the program's root from an empty tmpfs, as bubblewrap does:
+    /// the child mounts a tmpfs (on `/tmp`, hidden again by the root
+    /// change) and enters it, makes the [`mount`](Command::mount)s in it,
+    /// then makes it the root with `pivot_root`, the caller's root
+    /// detached. Every path a [`Mount`] creates or changes is then a path
+    /// in the new root, made as needed; bind sources (and the device nodes
+    /// of [`Mount::dev`]) stay paths of the caller's filesystem, resolved
+    /// when the command is prepared. Needs a new mount namespace
+    /// ([`Namespaces::MOUNT`]); excludes [`chroot`](Command::chroot) and
+    /// [`pivot_root`](Command::pivot_root).
+    ///
+    /// Without [`current_dir`](Command::current_dir), the program starts in
+    /// the caller's working directory if the new root has it, else in its
+    /// `$HOME`, else in `/`, with `PWD` set to it.
+    ///
+    /// ```no_run
+    /// use clonexec::{Command, Mount, Namespaces};
+    /// let status = Command::new("/usr/bin/ls")
+    ///     .arg("/")
+    ///     .namespaces(Namespaces::MOUNT)
+    ///     .empty_root(true)
+    ///     .mount(Mount::bind("/usr", "/usr").read_only())
+    ///     .mount(Mount::symlink("usr/lib", "/lib"))
+    ///     .mount(Mount::symlink("usr/lib64", "/lib64"))
+    ///     .status()
+    ///     .unwrap();
+    /// ```
+    pub fn empty_root(&mut self, empty: bool) -> &mut Self {
+        self.spec.empty_root = empty;
+        self
+    }
+
     /// Changes the child's root directory to `dir` (and its working
     /// directory to the new `/`, unless [`current_dir`] is set).
     ///
@@ -699,12 +731,43 @@ impl Command {
     /// then come from a more privileged namespace, so the kernel refuses to
     /// unmount or move any one of them on its own: the program cannot
     /// uncover what a mount hides. Needs [`Namespaces::MOUNT`]; with it,
-    /// `setgroups` is denied and only the final uid and gid exist. Cannot be
-    /// combined with [`uid`](Command::uid)/[`gid`](Command::gid) (the child
-    /// could not write its own maps after the change): choose the ids with a
-    /// user namespace's maps instead.
+    /// `setgroups` is denied and only the final uid and gid exist.
+    ///
+    /// In a new user namespace, [`uid`](Command::uid) and
+    /// [`gid`](Command::gid) then name the program's ids in the nested
+    /// namespace, mapped over the child's ids there instead of set with
+    /// `setresuid` (after which the child could not write its own maps):
+    /// map uid 0 in the outer namespace (which a `devpts` mount needs) and
+    /// still run the program as uid 1000, as bubblewrap does. Without a
+    /// user namespace of the child's, `uid`/`gid` are refused here, as is
+    /// [`groups`](Command::groups).
+    ///
+    /// ```no_run
+    /// use clonexec::{Command, IdMap, Mount, Namespaces};
+    /// let (me, my_group) = (1000, 1000); // the caller's ids
+    /// let status = Command::new("id")
+    ///     .namespaces(Namespaces::USER | Namespaces::MOUNT)
+    ///     .uid_map([IdMap::new(0, me, 1)])
+    ///     .gid_map([IdMap::new(0, my_group, 1)])
+    ///     .mount(Mount::devpts("/dev/pts"))
+    ///     .lock_mounts(true)
+    ///     .uid(me)
+    ///     .gid(my_group)
+    ///     .status()
+    ///     .unwrap();
+    /// ```
     pub fn lock_mounts(&mut self, lock: bool) -> &mut Self {
         self.spec.lock_mounts = lock;
+        self
+    }
+
+    /// Keeps the program from creating user namespaces, as bubblewrap's
+    /// `--disable-userns`: in its new user namespace, the child allows one
+    /// more below it (`max_user_namespaces` = 1), uses it to
+    /// [lock the mounts](Command::lock_mounts), and checks that no other
+    /// can be made. Needs [`Namespaces::USER`]; implies `lock_mounts`.
+    pub fn disable_user_namespaces(&mut self, disable: bool) -> &mut Self {
+        self.spec.disable_user_namespaces = disable;
         self
     }
 

@@ -150,8 +150,65 @@ fn enter_namespaces(plan: &Plan) -> Result<(), Error> {
     };
     match &plan.namespaces.id_maps {
         None => unshare(),
+        Some(maps) if own_maps(maps) => unshare().and_then(|()| write_own_maps(name, maps)),
         Some(maps) => with_map_writer(name, maps, unshare),
     }
+}
+
+/// Whether the maps are ones a process may write for itself once in the
+/// new user namespace (the kernel's rule: one id, its own; for gids, with
+/// setgroups denied first), as util-linux `unshare -r` does: then no
+/// helper child is needed.
+fn own_maps(maps: &IdMapPlan) -> bool {
+    let own = |text: &[u8], id: u32| {
+        let mut lines = text.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        let (Some(line), None) = (lines.next(), lines.next()) else {
+            return text.is_empty();
+        };
+        let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+        let number = |field: &[u8]| core::str::from_utf8(field).ok()?.parse::<u32>().ok();
+        matches!(&fields[..], [_, outside, count]
+            if number(outside) == Some(id) && number(count) == Some(1))
+    };
+    maps.helpers.is_none()
+        && own(&maps.uid_map, rustix::process::geteuid().as_raw())
+        && (maps.gid_map.is_empty()
+            || (maps.setgroups == Some("deny")
+                && own(&maps.gid_map, rustix::process::getegid().as_raw())))
+}
+
+/// Writes our own id maps from inside the new user namespace (see
+/// [`own_maps`]): setgroups first (docs/design.md trap 11).
+fn write_own_maps(name: &str, maps: &IdMapPlan) -> Result<(), Error> {
+    let files = [
+        (
+            Step::SetgroupsPolicy,
+            c"/proc/self/setgroups",
+            maps.setgroups.map_or(&[][..], str::as_bytes),
+        ),
+        (Step::UidMap, c"/proc/self/uid_map", &maps.uid_map[..]),
+        (Step::GidMap, c"/proc/self/gid_map", &maps.gid_map[..]),
+    ];
+    for (step, path, text) in files {
+        if text.is_empty() {
+            continue;
+        }
+        let written = rustix::fs::open(
+            path,
+            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .and_then(|fd| rustix::io::write(&fd, text));
+        if let Err(e) = written {
+            return Err(Error::os(
+                name,
+                step,
+                e.raw_os_error(),
+                format!("writing {}", path.to_string_lossy()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Starts a child that waits in our current (parent) user namespace, runs

@@ -114,7 +114,7 @@ pub use ids::IdMap;
 #[cfg(feature = "std")]
 pub use inspect::{CommandArgs, CommandEnvs};
 pub use landlock::Landlock;
-pub use mount::Mount;
+pub use mount::{FileData, Mount};
 pub use ns::{Namespaces, Propagation};
 pub use pidfd::PidFd;
 pub use rlimit::{ParseResourceError, Resource};

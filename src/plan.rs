@@ -47,6 +47,7 @@ impl Plan {
                 argv,
                 envp: None,
                 cwd: None,
+                cwd_fallbacks: Vec::new(),
             },
             fds: FdPlan {
                 max_target: 2,
@@ -79,6 +80,10 @@ pub(crate) struct ProgramPlan {
     /// `None`: the parent's environment at the spawn.
     pub envp: Option<CStrArray>,
     pub cwd: Option<CString>,
+    /// Without `cwd`, after the root changed to an empty one: directories
+    /// to try in turn (the caller's, `$HOME`, `/`), each with the
+    /// environment whose `PWD` names it (bubblewrap's rule).
+    pub cwd_fallbacks: Vec<(CString, CStrArray)>,
 }
 
 /// Where one child fd comes from.
@@ -234,6 +239,8 @@ pub(crate) struct NamespacePlan {
     pub domainname: Option<Vec<u8>>,
     pub loopback_up: bool,
     pub pid1_init: bool,
+    /// Limit the new user namespace to the one nested by `lock_mounts`.
+    pub disable_userns: bool,
 }
 
 impl NamespacePlan {
@@ -270,20 +277,106 @@ pub(crate) struct IdMapHelpers {
 pub(crate) struct FilesystemPlan {
     /// `mount(2)` flags for `/` in the new mount namespace.
     pub propagation: Option<u32>,
+    /// Build the root from an empty tmpfs (`Command::empty_root`): the
+    /// mounts' paths below are already under [`NEW_ROOT`] and their
+    /// sources under [`OLD_ROOT`].
+    pub empty_root: bool,
     pub mounts: Vec<MountPlan>,
     pub chroot: Option<CString>,
     pub pivot_root: Option<CString>,
     pub lock_mounts: bool,
 }
 
-/// One mount, ready for `mount(2)`.
+/// Where an empty root is built: a tmpfs mounted on `/tmp` (which every
+/// system has, and which the root change hides again), in which the child
+/// pivots, with the old root at [`OLD_ROOT`] and the new one at
+/// [`NEW_ROOT`] (docs/design.md, "The child's steps").
+pub(crate) const EMPTY_ROOT_BASE: &core::ffi::CStr = c"/tmp";
+/// The new root while it is built (after the first pivot).
+pub(crate) const NEW_ROOT: &core::ffi::CStr = c"/newroot";
+/// The caller's root while the new one is built.
+pub(crate) const OLD_ROOT: &core::ffi::CStr = c"/oldroot";
+/// A symlink's contents are shorter than this (`PATH_MAX`): the child
+/// compares an existing link's contents in a buffer of this size.
+pub(crate) const SYMLINK_MAX: usize = 4096;
+
+impl FilesystemPlan {
+    /// Whether the child changes the filesystem in a way that needs the
+    /// mount step.
+    #[inline]
+    pub(crate) fn builds(&self) -> bool {
+        self.empty_root || !self.mounts.is_empty()
+    }
+}
+
+/// One [`Mount`](crate::Mount), with every path it needs prepared.
 #[derive(Debug)]
 pub(crate) struct MountPlan {
-    pub source: Option<CString>,
+    /// The path as the user gave it, for messages.
+    pub shown: Vec<u8>,
+    /// The path the child works on.
     pub target: CString,
-    pub fstype: Option<CString>,
-    pub flags: u32,
-    pub data: Option<CString>,
-    /// Remount read-only afterwards (bind mounts), keeping the other flags.
-    pub remount_read_only: bool,
+    /// The target's ancestors, outermost first, created (mode
+    /// `parent_mode`) when the target's directory is missing.
+    pub parents: Vec<CString>,
+    pub parent_mode: u32,
+    pub op: MountOp,
+}
+
+/// What a [`MountPlan`] does at its target.
+#[derive(Debug)]
+pub(crate) enum MountOp {
+    /// A filesystem mounted on a directory (created if missing).
+    Filesystem {
+        fstype: &'static core::ffi::CStr,
+        flags: u32,
+        data: Option<CString>,
+    },
+    /// A recursive bind mount of `source`.
+    Bind(BindPlan),
+    /// A minimal /dev (boxed: its paths make it the largest by far).
+    Dev(alloc::boxed::Box<DevPlan>),
+    Dir {
+        mode: u32,
+    },
+    Symlink {
+        points_to: CString,
+    },
+    File {
+        data: Vec<u8>,
+        mode: u32,
+        /// Bound onto itself read-only afterwards.
+        read_only: bool,
+    },
+    Chmod {
+        mode: u32,
+    },
+    RemountReadOnly,
+}
+
+/// A bind mount and the attributes it gets, all the way down.
+#[derive(Debug)]
+pub(crate) struct BindPlan {
+    pub source: CString,
+    /// The source as the user gave it, for messages.
+    pub shown_source: Vec<u8>,
+    /// Skip the mount when the source is missing.
+    pub optional: bool,
+    /// `MOUNT_ATTR_*` bits set on the whole bound tree.
+    pub attrs: u64,
+    /// Where the mounts below the source land under the target, for
+    /// kernels without `mount_setattr` (remounted one by one).
+    pub submounts: Vec<CString>,
+}
+
+/// The paths of a minimal /dev at some target.
+#[derive(Debug)]
+pub(crate) struct DevPlan {
+    /// `(device node to copy, where it goes)`.
+    pub nodes: [(CString, CString); 6],
+    /// `(link contents, link path)`.
+    pub links: [(&'static core::ffi::CStr, CString); 6],
+    /// Directories made in it: `shm`, then `pts`, where devpts goes.
+    pub shm: CString,
+    pub pts: CString,
 }

@@ -73,10 +73,12 @@ pub(crate) struct Spec {
     pub domainname: Option<Vec<u8>>,
     pub loopback_up: bool,
     pub mounts: Vec<Mount>,
+    pub empty_root: bool,
     pub chroot: Option<Vec<u8>>,
     pub pivot_root: Option<Vec<u8>>,
     pub pid1_init: bool,
     pub lock_mounts: bool,
+    pub disable_user_namespaces: bool,
 }
 
 impl Spec {
@@ -135,10 +137,12 @@ impl Spec {
             domainname: None,
             loopback_up: false,
             mounts: Vec::new(),
+            empty_root: false,
             chroot: None,
             pivot_root: None,
             pid1_init: false,
             lock_mounts: false,
+            disable_user_namespaces: false,
         }
     }
 }

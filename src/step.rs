@@ -55,7 +55,12 @@ pub enum Step {
     Domainname = 110,
     /// Bringing the loopback interface up.
     LoopbackUp = 111,
-    /// One of the requested mounts.
+    /// Building an empty root (`Command::empty_root`): a tmpfs on `/tmp`,
+    /// entered with `pivot_root`; and leaving the caller's root once the
+    /// mounts are made.
+    EmptyRoot = 139,
+    /// One of the requested mounts (the detail is its index, and what it
+    /// was doing), or a directory, link or file it creates.
     Mount = 112,
     /// `chroot()`.
     Chroot = 113,
@@ -83,6 +88,10 @@ pub enum Step {
     SetUid = 124,
     /// Entering a user and mount namespace of our own to lock the mounts.
     LockMounts = 125,
+    /// Allowing no user namespace below the child's but the one of
+    /// `lock_mounts` (detail 0), and checking that none can be created
+    /// (detail 1).
+    DisableUserNamespaces = 140,
     /// `capget()`/`capset()`.
     Capabilities = 126,
     /// Raising an ambient capability.
@@ -93,7 +102,7 @@ pub enum Step {
     NoNewPrivs = 129,
     /// `landlock_restrict_self()` with the prepared ruleset; in
     /// `prepare()`, building the ruleset.
-    Landlock = 139,
+    Landlock = 141,
     /// `prctl(PR_SET_PDEATHSIG)`.
     ParentDeathSignal = 130,
     /// Placing an fd at its child number.
@@ -142,6 +151,7 @@ impl Step {
         Step::Hostname,
         Step::Domainname,
         Step::LoopbackUp,
+        Step::EmptyRoot,
         Step::Mount,
         Step::Chroot,
         Step::PivotRoot,
@@ -156,6 +166,7 @@ impl Step {
         Step::SetGid,
         Step::SetUid,
         Step::LockMounts,
+        Step::DisableUserNamespaces,
         Step::Capabilities,
         Step::AmbientCaps,
         Step::Chdir,
@@ -212,6 +223,66 @@ impl InitStage {
     }
 }
 
+/// What a mount was doing when it failed: the top byte of a
+/// [`Step::Mount`] detail, whose low 24 bits are the mount's index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum MountPhase {
+    /// The operation itself: the mount, the directory, link or file.
+    Main = 0,
+    /// Creating the missing directories above the target.
+    Parents = 1,
+    /// Creating the mount point.
+    MountPoint = 2,
+    /// Looking at the source of a bind (or the device nodes of a /dev).
+    Source = 3,
+    /// Making a bind read-only (or `nosuid`...) all the way down, or a
+    /// file read-only.
+    Attributes = 4,
+    /// Writing a file's data.
+    Data = 5,
+}
+
+impl MountPhase {
+    /// Mount indexes must stay below this to fit in a detail.
+    pub(crate) const INDEX_LIMIT: usize = 1 << 24;
+
+    /// The detail reporting this phase of mount `index`.
+    #[inline]
+    pub(crate) fn detail(self, index: u32) -> u32 {
+        index | (self as u32) << 24
+    }
+
+    /// The phase and mount index of a [`Step::Mount`] detail.
+    pub(crate) fn split(detail: u32) -> (Option<MountPhase>, usize) {
+        let phase = [
+            MountPhase::Main,
+            MountPhase::Parents,
+            MountPhase::MountPoint,
+            MountPhase::Source,
+            MountPhase::Attributes,
+            MountPhase::Data,
+        ]
+        .into_iter()
+        .find(|p| *p as u32 == detail >> 24);
+        (phase, (detail & 0x00ff_ffff) as usize)
+    }
+}
+
+/// How far building an empty root got: the detail of [`Step::EmptyRoot`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum EmptyRootStage {
+    /// Mounting the tmpfs the new root is built in.
+    Tmpfs = 1,
+    /// Making its `newroot` and `oldroot` directories.
+    Dirs = 2,
+    /// `pivot_root` into it.
+    Enter = 3,
+    /// Detaching the caller's root and entering the new root.
+    Leave = 4,
+}
+
 /// The failed call with its argument, e.g. `setresuid(65534)`.
 pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
     let quoted = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
@@ -248,10 +319,15 @@ pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
             quoted(plan.namespaces.domainname.as_deref().unwrap_or_default())
         ),
         Step::LoopbackUp => String::from("bringing up the loopback interface"),
-        Step::Mount => match plan.filesystem.mounts.get(detail as usize) {
-            Some(m) => format!("mounting {}", quoted(m.target.to_bytes())),
-            None => String::from("mount()"),
-        },
+        Step::Mount => describe_mount(plan, detail),
+        Step::EmptyRoot => String::from(match detail {
+            d if d == EmptyRootStage::Tmpfs as u32 => {
+                "mounting the tmpfs of the empty root on /tmp"
+            }
+            d if d == EmptyRootStage::Dirs as u32 => "making the empty root's directories",
+            d if d == EmptyRootStage::Enter as u32 => "pivot_root() into the empty root's tmpfs",
+            _ => "leaving the caller's root for the new one",
+        }),
         Step::Chroot => format!(
             "chroot({})",
             quoted(
@@ -262,6 +338,12 @@ pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
             )
         ),
         Step::LockMounts => String::from("unshare(CLONE_NEWUSER | CLONE_NEWNS) to lock the mounts"),
+        Step::DisableUserNamespaces if detail == 0 => {
+            String::from("writing 1 to /proc/sys/user/max_user_namespaces")
+        }
+        Step::DisableUserNamespaces => {
+            String::from("disabling user namespaces (unshare(CLONE_NEWUSER) still succeeded)")
+        }
         Step::PivotRoot => {
             format!(
                 "pivot_root({})",
@@ -342,6 +424,69 @@ pub(crate) fn describe(plan: &Plan, step: Step, detail: u32) -> String {
         },
         other => format!("{other:?}"),
     }
+}
+
+/// What mount `detail` (its index and phase) was doing, naming its paths
+/// as the user gave them.
+fn describe_mount(plan: &Plan, detail: u32) -> String {
+    use crate::plan::MountOp;
+    let quoted = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
+    let (phase, index) = MountPhase::split(detail);
+    let Some(mount) = plan.filesystem.mounts.get(index) else {
+        return String::from("mount()");
+    };
+    let path = quoted(&mount.shown);
+    match (&mount.op, phase) {
+        (_, Some(MountPhase::Parents)) => format!("creating the directories above {path}"),
+        (_, Some(MountPhase::MountPoint)) => format!("creating the mount point {path}"),
+        (MountOp::Bind(bind), Some(MountPhase::Source)) => {
+            format!("finding the bind source {}", quoted(&bind.shown_source))
+        }
+        (MountOp::Bind(bind), Some(MountPhase::Attributes)) => {
+            format!(
+                "making the bind mount {path} {} all the way down",
+                attrs_words(bind.attrs)
+            )
+        }
+        (MountOp::Bind(bind), _) => {
+            format!("binding {} on {path}", quoted(&bind.shown_source))
+        }
+        (MountOp::Filesystem { fstype, .. }, _) => {
+            format!("mounting {} on {path}", fstype.to_string_lossy())
+        }
+        (MountOp::Dev(_), Some(MountPhase::Source)) => {
+            format!("copying the caller's device nodes (open_tree) for the /dev at {path}")
+        }
+        (MountOp::Dev(_), _) => format!("making a minimal /dev at {path}"),
+        (MountOp::Dir { mode }, _) => format!("creating the directory {path} (mode {mode:04o})"),
+        (MountOp::Symlink { points_to }, _) => format!(
+            "creating the symlink {path} -> {}",
+            quoted(points_to.to_bytes())
+        ),
+        (MountOp::File { .. }, Some(MountPhase::Data)) => format!("writing the file {path}"),
+        (MountOp::File { .. }, Some(MountPhase::Attributes)) => {
+            format!("binding the file {path} read-only onto itself")
+        }
+        (MountOp::File { mode, .. }, _) => format!("creating the file {path} (mode {mode:04o})"),
+        (MountOp::Chmod { mode }, _) => format!("chmod {mode:04o} {path}"),
+        (MountOp::RemountReadOnly, _) => format!("remounting {path} read-only"),
+    }
+}
+
+/// `MOUNT_ATTR_*` bits in words: "read-only, nodev".
+fn attrs_words(attrs: u64) -> String {
+    use linux_raw_sys::general as g;
+    let words: alloc::vec::Vec<&str> = [
+        (g::MOUNT_ATTR_RDONLY, "read-only"),
+        (g::MOUNT_ATTR_NOSUID, "nosuid"),
+        (g::MOUNT_ATTR_NODEV, "nodev"),
+        (g::MOUNT_ATTR_NOEXEC, "noexec"),
+    ]
+    .into_iter()
+    .filter(|&(bit, _)| attrs & u64::from(bit) != 0)
+    .map(|(_, word)| word)
+    .collect();
+    words.join(", ")
 }
 
 #[cfg(test)]

@@ -127,11 +127,77 @@ fn exit_code_is_propagated() {
     assert_eq!(clonexec(&["true"]).status.code(), Some(0));
 }
 
+/// Run directly, clonexec becomes the program, which dies of the signal
+/// itself; supervising (here for --pdeathsig), it exits 128+N, as a shell
+/// reports either.
 #[test]
-fn death_by_signal_exits_128_plus_signal() {
+fn death_by_signal_shows_as_a_shell_reports_it() {
+    use std::os::unix::process::ExitStatusExt;
     let out = clonexec(&["sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.signal(), Some(libc::SIGTERM), "{}", stderr(&out));
+    let out = clonexec(&["--pdeathsig", "KILL", "sh", "-c", "kill -TERM $$"]);
     assert_eq!(out.status.code(), Some(128 + 15), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
+    let shell = command("sh")
+        .args(["-c", &format!("{BIN} sh -c 'kill -TERM $$'; echo $?")])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&shell), "143\n");
+}
+
+/// With nothing to supervise, clonexec applies the attributes to itself
+/// and execs, as util-linux `unshare` does: the program has clonexec's pid.
+/// A parent-death signal (about clonexec) or a new PID namespace keeps
+/// clonexec as the program's parent.
+#[test]
+fn clonexec_becomes_the_program_unless_it_must_supervise() {
+    let run = |args: &[&str]| {
+        let child = command(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        (pid, stdout(&out))
+    };
+    let (pid, out) = run(&["--", "sh", "-c", "echo $$"]);
+    assert_eq!(out, format!("{pid}\n"));
+    let (pid, out) = run(&["--pdeathsig", "KILL", "--", "sh", "-c", "echo $PPID"]);
+    assert_eq!(out, format!("{pid}\n"));
+    if skip_without_namespaces("clonexec_becomes_the_program_unless_it_must_supervise") {
+        return;
+    }
+    // A new user and network namespace, entered in place, with the maps
+    // written as unshare -r writes them (setgroups denied).
+    let (pid, out) = run(&[
+        "--unshare",
+        "user,net",
+        "--map-root-user",
+        "--",
+        "sh",
+        "-c",
+        "echo $$; id -u; id -g; cat /proc/self/setgroups; readlink /proc/self/ns/net",
+    ]);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some(pid.to_string().as_str()));
+    assert_eq!(lines.next(), Some("0"));
+    assert_eq!(lines.next(), Some("0"));
+    assert_eq!(lines.next(), Some("deny"));
+    assert_ne!(
+        lines.next().map(String::from),
+        std::fs::read_link("/proc/self/ns/net")
+            .ok()
+            .map(|l| l.to_string_lossy().into_owned())
+    );
+    // A new PID namespace is for children only: clonexec spawns.
+    let mut args = ns_args("pid");
+    args.extend(["--", "sh", "-c", "echo $$"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(run(&args).1, "1\n");
 }
 
 #[test]
@@ -378,10 +444,9 @@ fn print_pid_and_pdeathsig() {
     }
 }
 
-/// A running `clonexec --print-pid ARGS` with stdout and stderr piped, and
-/// the program's pid. Dropping it kills clonexec, and the program unless
-/// clonexec reported its exit: without forwarding, a signal that kills
-/// clonexec leaves the program running.
+/// A running `clonexec --print-pid --pdeathsig KILL ARGS` (supervising,
+/// for the parent-death signal) with stdout and stderr piped, and the
+/// program's pid. Dropping it kills clonexec, and so the program.
 struct Supervised {
     cli: std::process::Child,
     program: i32,
@@ -397,7 +462,7 @@ impl Supervised {
     fn start(mut cmd: Command, args: &[&str]) -> Supervised {
         use std::io::BufRead;
         let mut cli = cmd
-            .arg("--print-pid")
+            .args(["--print-pid", "--pdeathsig", "KILL"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1745,6 +1810,59 @@ fn tty_flags_set_the_session_and_terminal() {
         0,
         "still has a controlling terminal: {stat}"
     );
+}
+
+/// A root built from flags alone, bubblewrap's way: nothing of the host
+/// but what is bound in, everything made as needed.
+#[test]
+fn empty_root_builds_a_sandbox_from_flags() {
+    if skip_without_namespaces("empty_root_builds_a_sandbox_from_flags") {
+        return;
+    }
+    let dir = temp_dir("empty-root");
+    let hostname = dir.join("hostname");
+    std::fs::write(&hostname, "sandbox\n").unwrap();
+    let file = format!("/etc/hostname:{}:600", hostname.display());
+    let out = clonexec_ns(
+        "pid",
+        &[
+            "--init",
+            "--empty-root",
+            "--bind",
+            "/usr:/usr:ro,nodev",
+            "--symlink",
+            "usr/bin:/bin",
+            "--symlink",
+            "usr/lib:/lib",
+            "--symlink",
+            "usr/lib64:/lib64",
+            "--bind",
+            "/nonexistent:/opt:try",
+            "--dir",
+            "/var/tmp:1777",
+            "--file",
+            &file,
+            "--mount-proc=/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp:size=1m",
+            "--remount-ro",
+            "/dev",
+            "--",
+            "/bin/sh",
+            "-c",
+            "ls -A / | tr '\\n' ' '; echo; stat -c %a /var/tmp /etc/hostname; \
+             cat /etc/hostname; touch /usr/x /dev/x 2>/dev/null || echo read-only; \
+             echo > /dev/null && echo dev-ok",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "bin dev etc lib lib64 proc tmp usr var \n1777\n600\nsandbox\nread-only\ndev-ok\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

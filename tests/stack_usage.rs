@@ -355,6 +355,13 @@ fn heavy(dir: &common::TempDir, pid1_init: bool) -> Command {
         .domainname("clonexec")
         .loopback_up(true)
         .mount(Mount::tmpfs(&tmp).options("size=1m"))
+        // What a sandbox root adds: a /dev, missing parents, a file, and a
+        // symlink found already there (compared in a buffer on the stack).
+        .mount(Mount::dev(tmp.join("dev")))
+        .mount(Mount::dir(tmp.join("a/b/c"), 0o700))
+        .mount(Mount::file(tmp.join("a/f"), "data", 0o600))
+        .mount(Mount::symlink("b", tmp.join("a/l")))
+        .mount(Mount::symlink("b", tmp.join("a/l")))
         .mount(Mount::bind("/usr", &bind).read_only())
         .chroot("/")
         .current_dir("/")

@@ -51,13 +51,13 @@ impl<'a> ByteWriter<'a> {
     }
 }
 
-/// Formats `"ID ID 1\n"` into `buf` without allocating.
+/// Formats `"INSIDE OUTSIDE 1\n"` into `buf` without allocating.
 #[inline]
-pub(super) fn identity_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
+pub(super) fn map_line(buf: &mut [u8; 32], inside: u32, outside: u32) -> &[u8] {
     let mut w = ByteWriter::new(buf);
-    w.put_decimal(id);
+    w.put_decimal(inside);
     w.put(b" ");
-    w.put_decimal(id);
+    w.put_decimal(outside);
     w.put(b" 1\n");
     w.written()
 }
@@ -104,12 +104,12 @@ mod tests {
     }
 
     #[test]
-    fn identity_map_line_formats_without_allocating() {
+    fn map_line_formats_without_allocating() {
         let mut buf = [0u8; 32];
-        assert_eq!(identity_map_line(&mut buf, 0), b"0 0 1\n");
-        assert_eq!(identity_map_line(&mut buf, 65534), b"65534 65534 1\n");
+        assert_eq!(map_line(&mut buf, 0, 0), b"0 0 1\n");
+        assert_eq!(map_line(&mut buf, 1000, 0), b"1000 0 1\n");
         assert_eq!(
-            identity_map_line(&mut buf, u32::MAX),
+            map_line(&mut buf, u32::MAX, u32::MAX),
             b"4294967295 4294967295 1\n"
         );
     }

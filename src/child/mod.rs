@@ -24,6 +24,7 @@ mod fds;
 mod format;
 mod init;
 pub(crate) mod maps;
+mod mounts;
 mod steps;
 
 use core::convert::Infallible;
@@ -195,6 +196,14 @@ fn setup_and_exec(
         sys::ns::setns(fd, kind).map_err(at(Step::JoinNamespace, kind as u32))?;
     }
 
+    // In our new user namespace, allow one more user namespace (the nested
+    // one of lock_mounts below) and none after it. Written now, while the
+    // caller's /proc is still there.
+    if plan.namespaces.disable_userns {
+        steps::write_file(c"/proc/sys/user/max_user_namespaces", b"1")
+            .map_err(at(Step::DisableUserNamespaces, 0))?;
+    }
+
     // A new mount namespace starts as a copy whose mounts may still
     // propagate to the host: make / private (or as asked) before mounting
     // anything (trap 12).
@@ -213,11 +222,10 @@ fn setup_and_exec(
         sys::ns::loopback_up().map_err(at(Step::LoopbackUp, 0))?;
     }
 
-    // Mounts, in the order given, before the root changes.
-    let mut index = 0u32;
-    for mount in &fs.mounts {
-        steps::mount(mount).map_err(at(Step::Mount, index))?;
-        index = index.wrapping_add(1);
+    // Mounts, and what they create, in the order given, before the root
+    // changes (with an empty root, in it: the root changes around them).
+    if fs.builds() {
+        mounts::build(fs)?;
     }
 
     // The root change.
@@ -226,7 +234,7 @@ fn setup_and_exec(
         sys::fs::chdir(c"/").map_err(at(Step::Chroot, 0))?;
     }
     if let Some(new_root) = &fs.pivot_root {
-        steps::pivot_root(new_root).map_err(at(Step::PivotRoot, 0))?;
+        mounts::pivot_root(new_root).map_err(at(Step::PivotRoot, 0))?;
     }
 
     // Resources, still with the caller's privileges. A lower NOFILE would
@@ -255,7 +263,10 @@ fn setup_and_exec(
     let creds = &plan.credentials;
     // SECBIT_KEEP_CAPS_LOCKED: KEEPCAPS can no longer be set.
     let keep_caps_locked = security.securebits.is_some_and(|b| b & (1 << 5) != 0);
-    if security.wants_caps() && creds.uid.is_some() && !keep_caps_locked {
+    // With lock_mounts, uid and gid are the ids of the nested namespace,
+    // mapped there (see below), not set here.
+    let set_ids = !fs.lock_mounts;
+    if security.wants_caps() && creds.uid.is_some() && set_ids && !keep_caps_locked {
         // Keep the permitted set across the uid change so the requested
         // sets can be installed afterwards (exec clears KEEPCAPS).
         sys::creds::set_keep_caps().map_err(at(Step::KeepCaps, 0))?;
@@ -271,20 +282,25 @@ fn setup_and_exec(
             _ => {}
         }
     }
-    if let Some(gid) = creds.gid {
+    if let Some(gid) = creds.gid.filter(|_| set_ids) {
         sys::creds::setresgid(gid).map_err(at(Step::SetGid, gid))?;
     }
-    if let Some(uid) = creds.uid {
+    if let Some(uid) = creds.uid.filter(|_| set_ids) {
         sys::creds::setresuid(uid).map_err(at(Step::SetUid, uid))?;
     }
 
-    // Lock the mounts: a user namespace of our own (mapping just our final
-    // ids) with a copy of the mount namespace makes every mount made so far
-    // come from a more privileged namespace, so the kernel locks them
-    // together and the program cannot unmount one to see what lies below.
-    // The new namespace resets securebits and the bounding set: set again.
+    // Lock the mounts: a user namespace of our own (mapping just our ids,
+    // as the final uid and gid) with a copy of the mount namespace makes
+    // every mount made so far come from a more privileged namespace, so the
+    // kernel locks them together and the program cannot unmount one to see
+    // what lies below. The new namespace resets securebits and the bounding
+    // set: set again.
     if fs.lock_mounts {
-        steps::lock_mounts().map_err(at(Step::LockMounts, 0))?;
+        steps::lock_mounts(creds.uid, creds.gid).map_err(at(Step::LockMounts, 0))?;
+        if plan.namespaces.disable_userns && sys::ns::unshare(u64::from(g::CLONE_NEWUSER)).is_ok() {
+            // The limit did not hold: we are in yet another namespace.
+            return Err(at(Step::DisableUserNamespaces, 1)(errno::EEXIST as Errno));
+        }
         steps::drop_bounding_set(security.bounding_drop)?;
         if let Some(bits) = security.securebits {
             sys::creds::set_securebits(bits).map_err(at(Step::SecureBits, bits))?;
@@ -296,9 +312,21 @@ fn setup_and_exec(
     steps::set_capabilities(security)?;
 
     // Working directory, after the uid change so that it is checked with
-    // the new user's permissions.
+    // the new user's permissions. In an empty root without one, the first
+    // candidate that exists there, and the environment naming it in PWD.
+    let mut envp = ctx.envp;
     if let Some(dir) = &plan.program.cwd {
         sys::fs::chdir(dir).map_err(at(Step::Chdir, 0))?;
+    } else if !plan.program.cwd_fallbacks.is_empty() {
+        let mut found = Err(errno::ENOENT as Errno);
+        for (dir, env) in &plan.program.cwd_fallbacks {
+            found = sys::fs::chdir(dir);
+            if found.is_ok() {
+                envp = Envp::of(env);
+                break;
+            }
+        }
+        found.map_err(at(Step::Chdir, 0))?;
     }
 
     if security.no_new_privs {
@@ -389,7 +417,7 @@ fn setup_and_exec(
         sys::seccomp::set_filter(filter, *flags).map_err(at(Step::Seccomp, filter.len() as u32))?;
     }
 
-    Err(exec(&plan.program, ctx.envp, program_fd))
+    Err(exec(&plan.program, envp, program_fd))
 }
 
 /// Arguments the shell fallback passes at most (on the stack).
@@ -406,6 +434,27 @@ fn exec_with_shell(path: &CStr, program: &ProgramPlan, envp: Envp<'_>) -> Errno 
         Some(argv) => sys::exec::execve(c"/bin/sh", argv, envp),
         None => errno::ENOEXEC as Errno,
     }
+}
+
+/// Whether `path` is a symlink whose contents are `contents` (a
+/// `Mount::symlink` finding its own link already there). Not inlined: its
+/// buffer is only on the stack on this path; and here, not in `mounts`,
+/// so that it stays in the entry points' codegen unit (see the header).
+#[inline(never)]
+fn is_symlink_to(path: &CStr, contents: &CStr) -> bool {
+    let mut buf = [MaybeUninit::<u8>::uninit(); crate::plan::SYMLINK_MAX];
+    let Ok(now) = sys::fs::readlink(path, &mut buf) else {
+        return false;
+    };
+    let wanted = contents.to_bytes();
+    if now.len() != wanted.len() {
+        return false;
+    }
+    let mut same = true;
+    for (a, b) in now.iter().zip(wanted) {
+        same &= a == b;
+    }
+    same
 }
 
 /// Runs the program: the file `program_fd` is open on (when >= 0), or each

@@ -9,7 +9,7 @@ use linux_raw_sys::general as g;
 
 use super::{at, format};
 use crate::contract::StepFailure;
-use crate::plan::{MountPlan, SecurityPlan};
+use crate::plan::SecurityPlan;
 use crate::step::Step;
 use crate::sys::signal::KernelSigaction;
 use crate::sys::{self, Errno};
@@ -59,64 +59,6 @@ pub(super) fn write_file(path: &CStr, text: &[u8]) -> Result<(), Errno> {
     result.map(drop)
 }
 
-/// One mount; a read-only bind mount is then remounted read-only (a bind
-/// ignores `MS_RDONLY`), keeping the flags the kernel locks in a user
-/// namespace.
-#[inline]
-pub(super) fn mount(m: &MountPlan) -> Result<(), Errno> {
-    sys::fs::mount(
-        m.source.as_deref(),
-        &m.target,
-        m.fstype.as_deref(),
-        m.flags,
-        m.data.as_deref(),
-    )?;
-    if m.remount_read_only {
-        let kept = sys::fs::statfs_flags(&m.target)?;
-        let flags = g::MS_REMOUNT | g::MS_BIND | g::MS_RDONLY | mount_flags_of(kept);
-        sys::fs::mount(None, &m.target, None, flags, None)?;
-    }
-    Ok(())
-}
-
-/// The `MS_*` flags matching a mount's `ST_*` flags (from statfs), for a
-/// remount that must keep them.
-#[inline]
-fn mount_flags_of(st_flags: u64) -> u32 {
-    // (ST_* bit, MS_* flag): nosuid, nodev, noexec, synchronous,
-    // mandlock, noatime, nodiratime, relatime.
-    const MAP: [(u64, u32); 8] = [
-        (2, g::MS_NOSUID),
-        (4, g::MS_NODEV),
-        (8, g::MS_NOEXEC),
-        (16, g::MS_SYNCHRONOUS),
-        (64, g::MS_MANDLOCK),
-        (1024, g::MS_NOATIME),
-        (2048, g::MS_NODIRATIME),
-        (4096, g::MS_RELATIME),
-    ];
-    let mut flags = 0;
-    for (st, ms) in MAP {
-        if st_flags & st != 0 {
-            flags |= ms;
-        }
-    }
-    flags
-}
-
-/// Makes `new_root` the root: bind it onto itself (pivot_root wants a mount
-/// point), enter it, pivot with the old root stacked on top of the new one
-/// (`pivot_root(".", ".")`), then detach the old root so nothing of it
-/// stays reachable.
-#[inline]
-pub(super) fn pivot_root(new_root: &CStr) -> Result<(), Errno> {
-    sys::fs::mount(Some(new_root), new_root, None, g::MS_BIND | g::MS_REC, None)?;
-    sys::fs::chdir(new_root)?;
-    sys::fs::pivot_root(c".", c".")?;
-    sys::fs::umount2(c".", g::MNT_DETACH)?;
-    sys::fs::chdir(c"/")
-}
-
 /// Sets the resource limits, except that a NOFILE lower than the current
 /// one is only raised where asked for now and returned, to be set once the
 /// fds are in place (the shuffle needs free numbers).
@@ -154,20 +96,21 @@ pub(super) fn drop_bounding_set(mask: u64) -> Result<(), StepFailure> {
 }
 
 /// Enters a new user and mount namespace mapping only our current uid and
-/// gid onto themselves (what an unprivileged process may write for itself).
+/// gid (what an unprivileged process may write for itself), as themselves
+/// or as `uid`/`gid` when given.
 #[inline]
-pub(super) fn lock_mounts() -> Result<(), Errno> {
-    let (uid, gid) = (sys::creds::getuid(), sys::creds::getgid());
+pub(super) fn lock_mounts(uid: Option<u32>, gid: Option<u32>) -> Result<(), Errno> {
+    let (outer_uid, outer_gid) = (sys::creds::getuid(), sys::creds::getgid());
     sys::ns::unshare(u64::from(g::CLONE_NEWUSER | g::CLONE_NEWNS))?;
     write_file(c"/proc/self/setgroups", b"deny")?;
     let mut line = [0u8; 32];
     write_file(
         c"/proc/self/uid_map",
-        format::identity_map_line(&mut line, uid),
+        format::map_line(&mut line, uid.unwrap_or(outer_uid), outer_uid),
     )?;
     write_file(
         c"/proc/self/gid_map",
-        format::identity_map_line(&mut line, gid),
+        format::map_line(&mut line, gid.unwrap_or(outer_gid), outer_gid),
     )
 }
 

@@ -125,3 +125,14 @@ fn read_small_file(path: &core::ffi::CStr) -> Option<Vec<u8>> {
         }
     }
 }
+
+/// The contents of the symlink at `path` (a /proc link), or `None` if it
+/// cannot be read whole into `PATH_MAX` bytes.
+fn read_link(path: &str) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 4096];
+    match rustix::fs::readlinkat_raw(rustix::fs::CWD, path, &mut buf[..]) {
+        // A full buffer may be a truncated path.
+        Ok(n) if n > 0 && n < buf.len() => Some(buf[..n].to_vec()),
+        _ => None,
+    }
+}

@@ -79,6 +79,10 @@ pub(super) fn lower(
              the spawning process instead, which the child inherits",
         ));
     }
+    if spec.disable_user_namespaces && !new.contains(Namespaces::USER) {
+        // The limit is set in the child's own user namespace.
+        return Err(cx.invalid("disable_user_namespaces(true) needs namespaces(Namespaces::USER)"));
+    }
     if spec.pid1_init && !new.contains(Namespaces::PID) {
         return Err(cx.invalid("pid1_init(true) needs namespaces(Namespaces::PID)"));
     }
@@ -113,6 +117,7 @@ pub(super) fn lower(
         domainname: spec.domainname.clone(),
         loopback_up: spec.loopback_up,
         pid1_init: spec.pid1_init,
+        disable_userns: spec.disable_user_namespaces,
     };
     Ok((plan, in_effect))
 }

@@ -36,16 +36,19 @@ pub(super) fn lower(
 
     // envp: the parent's own at spawn time when nothing changes it and the
     // caller spawns right away (no copy at all), else built here.
+    // An empty root without a working directory picks one in the child,
+    // with an environment per candidate: those are built here.
+    let cwd_fallback = spec.empty_root && spec.current_dir.is_none();
     let inherit_env = cfg!(feature = "std")
         && env_capture == EnvCapture::AtSpawn
         && !spec.env_clear
-        && spec.env_changes.is_empty();
+        && spec.env_changes.is_empty()
+        && !cwd_fallback;
+    let mut cwd_fallbacks = Vec::new();
     let (envp, path_var) = if inherit_env {
         (None, inherited_path())
     } else {
-        let env = environment(spec);
-        let env_len = env.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-        let mut envp = CStrArrayBuilder::with_capacity(env_len);
+        let mut env = environment(spec);
         for (key, value) in &env {
             if key.is_empty() || key.contains(&b'=') {
                 return Err(cx.invalid(format!(
@@ -53,15 +56,23 @@ pub(super) fn lower(
                     String::from_utf8_lossy(key)
                 )));
             }
-            envp.push(&[key, b"=", value]).map_err(|_| {
-                cx.invalid(format!(
+            if key.contains(&0) || value.contains(&0) {
+                return Err(cx.invalid(format!(
                     "environment variable {:?} contains a NUL byte",
                     String::from_utf8_lossy(key)
-                ))
-            })?;
+                )));
+            }
+        }
+        let envp = env_array(&env);
+        if cwd_fallback {
+            for dir in working_dir_candidates(&env) {
+                set_var(&mut env, b"PWD", &dir);
+                let Ok(dir) = CString::new(dir) else { continue };
+                cwd_fallbacks.push((dir, env_array(&env)));
+            }
         }
         let path = env.into_iter().find(|(k, _)| k == b"PATH").map(|(_, v)| v);
-        (Some(envp.finish()), path)
+        (Some(envp), path)
     };
 
     // The program: one path, or the PATH candidates of the child's
@@ -94,7 +105,49 @@ pub(super) fn lower(
         argv,
         envp,
         cwd,
+        cwd_fallbacks,
     })
+}
+
+/// An environment as `execve` takes it (checked for NUL bytes already).
+fn env_array(env: &[(Vec<u8>, Vec<u8>)]) -> crate::sys::CStrArray {
+    let env_len = env.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut envp = CStrArrayBuilder::with_capacity(env_len);
+    for (key, value) in env {
+        let _ = envp.push(&[key, b"=", value]);
+    }
+    envp.finish()
+}
+
+/// Sets `key` in `env`, in place or last.
+fn set_var(env: &mut Vec<(Vec<u8>, Vec<u8>)>, key: &[u8], value: &[u8]) {
+    match env.iter_mut().find(|(k, _)| k == key) {
+        Some((_, v)) => *v = value.to_vec(),
+        None => env.push((key.to_vec(), value.to_vec())),
+    }
+}
+
+/// Where a program in an empty root starts when no working directory is
+/// set, in the order tried: the caller's working directory, the child's
+/// `$HOME`, `/` (bubblewrap's rule).
+fn working_dir_candidates(env: &[(Vec<u8>, Vec<u8>)]) -> Vec<Vec<u8>> {
+    let mut dirs = Vec::new();
+    if let Some(cwd) = super::read_link("/proc/self/cwd").filter(|cwd| cwd.starts_with(b"/")) {
+        dirs.push(cwd);
+    }
+    if let Some((_, home)) = env.iter().find(|(k, _)| k == b"HOME")
+        && home.starts_with(b"/")
+    {
+        dirs.push(home.clone());
+    }
+    dirs.push(b"/".to_vec());
+    let mut unique: Vec<Vec<u8>> = Vec::new();
+    for dir in dirs {
+        if !unique.contains(&dir) {
+            unique.push(dir);
+        }
+    }
+    unique
 }
 
 /// argv, in one buffer.

@@ -12,8 +12,10 @@ use crate::spec::Spec;
 use crate::{Capability, Error, SeccompArch};
 
 pub(super) fn lower(spec: &Spec, cx: &mut Lowering<'_>) -> Result<SecurityPlan, Error> {
-    let last_cap = last_capability();
+    // Read only when a capability is named: a spawn without any needs no
+    // /proc/sys read (it is one in the CLI, which runs once per process).
     let check_cap = |cap: &Capability, what: &str| -> Result<u64, Error> {
+        let last_cap = last_capability();
         if i32::from(cap.as_raw()) > last_cap {
             return Err(cx.invalid(format!(
                 "{what} capability {cap} ({}) is not known to this kernel (its last is {last_cap})",
@@ -64,6 +66,7 @@ pub(super) fn lower(spec: &Spec, cx: &mut Lowering<'_>) -> Result<SecurityPlan, 
             for cap in keep {
                 kept |= check_cap(cap, "bounding-set")?;
             }
+            let last_cap = last_capability();
             let all = if last_cap >= 63 {
                 u64::MAX
             } else {

@@ -107,3 +107,12 @@ pub(crate) fn clear_cloexec(fd: i32) -> SysResult<()> {
     // SAFETY: integer arguments only.
     unsafe { syscall!(g::__NR_fcntl, fd, g::F_SETFD, 0) }.map(drop)
 }
+
+/// `openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)`:
+/// a file to write, made if missing (with `mode`), emptied if not.
+#[inline]
+pub(crate) fn create(path: &CStr, mode: u32) -> SysResult<i32> {
+    let flags = g::O_WRONLY | g::O_CREAT | g::O_TRUNC | g::O_CLOEXEC | g::O_NOCTTY;
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { syscall!(g::__NR_openat, g::AT_FDCWD, path.as_ptr(), flags, mode) }.map(|fd| fd as i32)
+}

@@ -8,9 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A path under the temp dir that no other test (or run) uses: the tag,
 /// this process's pid, a counter and the time.
 pub fn unique_temp_path(tag: &str) -> PathBuf {
+    unique_path_in(&std::env::temp_dir(), tag)
+}
+
+/// Like [`unique_temp_path`], under `parent`.
+pub fn unique_path_in(parent: &Path, tag: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!(
+    parent.join(format!(
         "clonexec-test-{tag}-{}-{n}-{}",
         std::process::id(),
         std::time::SystemTime::now()
@@ -25,7 +30,13 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        let path = unique_temp_path(tag);
+        TempDir::new_in(&std::env::temp_dir(), tag)
+    }
+
+    /// A unique directory under `parent` (for one that a sandbox's tmpfs
+    /// on /tmp must not hide, say), removed when dropped.
+    pub fn new_in(parent: &Path, tag: &str) -> TempDir {
+        let path = unique_path_in(parent, tag);
         fs::create_dir(&path).expect("create temp dir");
         TempDir(path)
     }

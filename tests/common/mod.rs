@@ -18,6 +18,7 @@
 //! - `namespaces`: namespace views and hand-made static programs;
 //! - `pty`: pseudo-terminals;
 //! - `syscalls`: system call names for seccomp policies.
+//! - `seccomp`: making a system call look missing.
 //!
 //! Every helper is defined once; the submodules' items are re-exported
 //! here, so callers write `common::NAME`. Each binary uses a different
@@ -32,6 +33,7 @@ mod namespaces;
 mod procfs;
 mod pty;
 mod run;
+mod seccomp;
 mod skip;
 mod syscalls;
 
@@ -43,5 +45,6 @@ pub use namespaces::*;
 pub use procfs::*;
 pub use pty::*;
 pub use run::*;
+pub use seccomp::*;
 pub use skip::*;
 pub use syscalls::*;

@@ -219,18 +219,23 @@ fn failed_mount_names_the_mount_step() {
         .unwrap_err();
     assert_eq!(err.step(), Some(Step::Mount), "{err}");
     assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
-    // The message names the mount that failed (here the second one).
-    let missing = tmp.path().join("missing");
+    // The message names the mount that failed (here the third one, whose
+    // mount point cannot be made below a file).
+    let under_file = tmp.path().join("file/dir");
     let err = Command::new("true")
         .namespaces(Namespaces::MOUNT)
         .mount(Mount::tmpfs(tmp.path()))
-        .mount(Mount::tmpfs(&missing))
+        .mount(Mount::file(tmp.path().join("file"), "", 0o644))
+        .mount(Mount::tmpfs(&under_file))
         .spawn()
         .unwrap_err();
     assert_eq!(err.step(), Some(Step::Mount), "{err}");
+    assert_eq!(err.raw_os_error(), Some(libc::ENOTDIR), "{err}");
     assert!(
-        err.to_string()
-            .contains(&format!("mounting {:?}", path_str(&missing))),
+        err.to_string().contains(&format!(
+            "creating the mount point {:?}",
+            path_str(&under_file)
+        )),
         "{err}"
     );
 }

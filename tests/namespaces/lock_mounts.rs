@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use clonexec::{Command, Mount, Namespaces};
+use clonexec::{Command, IdMap, Mount, Namespaces};
 use common::TempDir;
 
 /// Runs `umount DIR` in a child that mounted a tmpfs on DIR, with or
@@ -99,4 +99,72 @@ fn lock_mounts_is_refused_without_a_mount_namespace_or_with_a_uid_change() {
         .unwrap_err();
     assert_eq!(err.step(), None);
     assert!(err.to_string().contains("pivot_root"), "{err}");
+}
+
+/// In a new user namespace, uid() and gid() with lock_mounts are the
+/// program's ids in the nested namespace, over the child's: the outer map
+/// can hold uid 0 (which devpts needs) and the program still runs as 1000.
+#[test]
+fn lock_mounts_with_ids_maps_them_in_the_nested_namespace() {
+    let _guard = common::shared();
+    if common::skip_unless_namespaces("lock_mounts_with_ids_maps_them_in_the_nested_namespace") {
+        return;
+    }
+    let dir = TempDir::new("lock-mounts-ids");
+    let script = "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; \
+                  stat -f -c %T \"$0\"";
+    let out = Command::new("sh")
+        .args(["-c", script, &dir.path().display().to_string()])
+        .namespaces(Namespaces::USER | Namespaces::MOUNT)
+        .uid_map([IdMap::new(0, 0, 1)])
+        .gid_map([IdMap::new(0, 0, 1)])
+        .mount(Mount::devpts(dir.path()))
+        .lock_mounts(true)
+        .uid(1000)
+        .gid(1001)
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(
+        fields,
+        ["1000", "1001", "1000", "0", "1", "1001", "0", "1", "devpts"],
+        "{text}"
+    );
+}
+
+#[test]
+fn disable_user_namespaces_keeps_the_program_from_making_one() {
+    let _guard = common::shared();
+    if common::skip_unless_namespaces("disable_user_namespaces_keeps_the_program_from_making_one") {
+        return;
+    }
+    let run = |disable: bool| {
+        Command::new("unshare")
+            .args(["--user", "true"])
+            .namespaces(Namespaces::USER)
+            .uid_map([IdMap::new(0, 0, 1)])
+            .gid_map([IdMap::new(0, 0, 1)])
+            .disable_user_namespaces(disable)
+            .output()
+            .unwrap()
+    };
+    // Control: the same program makes one when it is not disabled.
+    common::assert_success(&run(false));
+    let out = run(true);
+    assert!(!out.status.success(), "unshare --user succeeded");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+
+    let err = Command::new("true")
+        .disable_user_namespaces(true)
+        .prepare()
+        .unwrap_err();
+    assert_eq!(err.step(), None);
+    assert!(
+        err.to_string()
+            .contains("needs namespaces(Namespaces::USER)"),
+        "{err}"
+    );
 }

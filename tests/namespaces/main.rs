@@ -1,6 +1,7 @@
 //! New and joined namespaces, id maps and cgroups (`namespaces`), the
 //! child's filesystem view: mounts, `chroot`, `pivot_root` (`filesystem`),
-//! `lock_mounts`, and the pid-1 init of a new PID namespace (`pid1_init`).
+//! `lock_mounts`, building a sandbox root (`sandbox_root`), and the pid-1
+//! init of a new PID namespace (`pid1_init`).
 //!
 //! One test binary for what used to be four. Its tests share one process:
 //! the ones that count this process's fds and zombie children or read its
@@ -15,3 +16,4 @@ mod filesystem;
 mod lock_mounts;
 mod namespaces;
 mod pid1_init;
+mod sandbox_root;

@@ -92,10 +92,16 @@ pub enum NamespaceFlag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MountFlag {
     Propagation,
+    EmptyRoot,
     MountProc,
     Bind,
     Tmpfs,
     Devpts,
+    Dev,
+    Dir,
+    Symlink,
+    File,
+    RemountRo,
     Chroot,
     PivotRoot,
     LockMounts,
@@ -403,7 +409,7 @@ pub static FLAGS: &[Spec] = &[
         Flag::Namespaces(NamespaceFlag::MapRootUser),
         "map-root-user",
         None,
-        "map clonexec's euid and egid to 0 in the new\nuser namespace; implies --unshare user",
+        "map clonexec's euid and egid to 0 in the new\nuser namespace, with setgroups denied (as\nunshare -r); implies --unshare user",
     ),
     flag(
         Flag::Namespaces(NamespaceFlag::MapUser),
@@ -421,7 +427,7 @@ pub static FLAGS: &[Spec] = &[
         Flag::Namespaces(NamespaceFlag::Setgroups),
         "setgroups",
         Some("allow|deny"),
-        "allow or deny setgroups in the new user\nnamespace (default: deny if a gid map needs it)",
+        "allow or deny setgroups in the new user\nnamespace (default: deny with --map-root-user\nor if a gid map needs it)",
     ),
     flag(
         Flag::Namespaces(NamespaceFlag::MapHelpers),
@@ -472,6 +478,12 @@ pub static FLAGS: &[Spec] = &[
         "propagation of / in the new mount namespace:\nprivate (default), slave, shared, unchanged",
     ),
     flag(
+        Flag::Mounts(MountFlag::EmptyRoot),
+        "empty-root",
+        None,
+        "build the root from an empty tmpfs: the paths\nmounts and files get are in it, bind sources\noutside; implies --unshare mount",
+    ),
+    flag(
         Flag::Mounts(MountFlag::MountProc),
         "mount-proc",
         Some("[=DIR]"),
@@ -480,20 +492,50 @@ pub static FLAGS: &[Spec] = &[
     flag(
         Flag::Mounts(MountFlag::Bind),
         "bind",
-        Some("SRC:DST[:ro]"),
-        "bind-mount SRC at DST, read-only with :ro;\nimplies --unshare mount; repeatable",
+        Some("SRC:DST[:OPT,...]"),
+        "bind-mount SRC (and all below it) at DST, made\nif missing; OPT: ro, nosuid, nodev, noexec (all\nthe way down), try (skip a missing SRC);\nimplies --unshare mount; repeatable",
     ),
     flag(
         Flag::Mounts(MountFlag::Tmpfs),
         "tmpfs",
-        Some("DIR"),
-        "mount an empty tmpfs at DIR; implies --unshare\nmount; repeatable",
+        Some("DIR[:OPTIONS]"),
+        "mount an empty tmpfs at DIR, with mount OPTIONS\n(size=64m,mode=755); implies --unshare mount;\nrepeatable",
     ),
     flag(
         Flag::Mounts(MountFlag::Devpts),
         "devpts",
         Some("DIR"),
         "mount a new devpts instance at DIR; implies\n--unshare mount; repeatable",
+    ),
+    flag(
+        Flag::Mounts(MountFlag::Dev),
+        "dev",
+        Some("DIR"),
+        "mount a minimal /dev at DIR (null, zero, full,\nrandom, urandom, tty, pts, shm, fd links);\nimplies --unshare mount; repeatable",
+    ),
+    flag(
+        Flag::Mounts(MountFlag::Dir),
+        "dir",
+        Some("PATH[:MODE]"),
+        "create directory PATH (octal MODE, default\n755); implies --unshare mount; repeatable",
+    ),
+    flag(
+        Flag::Mounts(MountFlag::Symlink),
+        "symlink",
+        Some("TARGET:PATH"),
+        "create symlink PATH pointing to TARGET; implies\n--unshare mount; repeatable",
+    ),
+    flag(
+        Flag::Mounts(MountFlag::File),
+        "file",
+        Some("PATH:SRC[:MODE]"),
+        "create file PATH holding a copy of file SRC\n(octal MODE, default 644); implies --unshare\nmount; repeatable",
+    ),
+    flag(
+        Flag::Mounts(MountFlag::RemountRo),
+        "remount-ro",
+        Some("DIR"),
+        "remount the mount at DIR read-only (that mount\nonly); implies --unshare mount; repeatable",
     ),
     flag(
         Flag::Mounts(MountFlag::Chroot),
@@ -580,10 +622,13 @@ pub fn help_text() -> String {
     let mut text = String::from(
         "Usage: clonexec [OPTIONS] [--] PROGRAM [ARGS...]\n\
          \n\
-         Run PROGRAM with the given process attributes, wait for it and exit\n\
-         with its status. Options stop at PROGRAM: the arguments after it are\n\
-         passed to it unchanged. SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,\n\
-         SIGUSR2 and SIGWINCH sent to clonexec are passed on to PROGRAM.\n",
+         Run PROGRAM with the given process attributes. Options stop at\n\
+         PROGRAM: the arguments after it are passed to it unchanged. clonexec\n\
+         becomes PROGRAM (exec) unless it must stay its parent: for a new pid\n\
+         or time namespace, --init, --pdeathsig, --map-helpers, --no-ctty, or\n\
+         a new session while clonexec leads its process group. Then it waits\n\
+         for PROGRAM and exits with its status, and passes SIGTERM, SIGINT,\n\
+         SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH on to it.\n",
     );
     let names: Vec<String> = FLAGS
         .iter()

@@ -40,6 +40,8 @@ pub struct Invocation {
     pub seccomp_allow: Vec<String>,
     pub ctty: bool,
     pub no_ctty: bool,
+    /// `--setsid` or `--setsid-if-tty` (`--ctty` implies `--setsid`).
+    pub setsid: bool,
     /// Collected over every `--unshare` (`None`: none; `Namespaces` has no
     /// `Default`).
     pub unshare: Option<Namespaces>,
@@ -54,6 +56,10 @@ pub struct Invocation {
     pub gid_map: Vec<IdMap>,
     /// `--setgroups` or `--map-helpers`, for the check that maps exist.
     pub map_option: Option<Flag>,
+    /// `--map-helpers`: newuidmap/newgidmap run before the namespace exists.
+    pub map_helpers: bool,
+    /// `--pdeathsig`: a signal when clonexec dies, so clonexec must live.
+    pub pdeathsig: bool,
     pub print_pid: bool,
 }
 
@@ -86,12 +92,36 @@ impl Invocation {
         namespaces
     }
 
-    /// The [`Command`] this invocation describes. `mask` is the program's
-    /// signal mask unless `--signal-mask` says otherwise.
-    pub fn command(self, mask: SigSet) -> Command {
+    /// Whether clonexec must stay, as the program's parent, instead of
+    /// becoming the program: for what `Command::exec()` refuses (see
+    /// `check()` in src/exec.rs: a new PID or time namespace, which only
+    /// children enter, a pid-1 init, newuidmap/newgidmap, which must run
+    /// before the new user namespace exists); for a parent-death signal,
+    /// which is about clonexec; for `--no-ctty`, which in a session leader
+    /// would hang up its own foreground group (clonexec's child never
+    /// leads a session it did not make); and for a new session when
+    /// clonexec leads its process group (as a shell's job does), where
+    /// `setsid` fails.
+    pub fn needs_supervision(&self) -> bool {
+        let leads_group = || rustix::process::getpgrp() == rustix::process::getpid();
+        self.init
+            || self.pdeathsig
+            || self.map_helpers
+            || self.no_ctty
+            || ((self.setsid || self.ctty) && leads_group())
+            || self
+                .namespaces()
+                .intersects(Namespaces::PID | Namespaces::TIME)
+    }
+
+    /// The [`Command`] this invocation describes. `mask`, if any, is the
+    /// program's signal mask unless `--signal-mask` says otherwise.
+    pub fn command(self, mask: Option<SigSet>) -> Command {
         let mut cmd = Command::new(&self.program);
         // First: a `--signal-mask` setting replaces it.
-        cmd.signal_mask(mask);
+        if let Some(mask) = mask {
+            cmd.signal_mask(mask);
+        }
         if self.env_clear {
             cmd.env_clear();
         }
@@ -104,6 +134,9 @@ impl Invocation {
         if self.map_root_user {
             uid_map.push(IdMap::new(0, rustix::process::geteuid().as_raw(), 1));
             gid_map.push(IdMap::new(0, rustix::process::getegid().as_raw(), 1));
+            // As `unshare -r`: setgroups denied (a `--setgroups` setting,
+            // applied below, says otherwise).
+            cmd.allow_setgroups(false);
         }
         uid_map.extend(self.uid_map);
         gid_map.extend(self.gid_map);

@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! clonexec [OPTIONS] [--] PROGRAM [ARGS...]
+//! clonexec bwrap [BUBBLEWRAP OPTIONS...] [--] COMMAND [ARGS...]
+//! bwrap [BUBBLEWRAP OPTIONS...] [--] COMMAND [ARGS...]   (clonexec named or linked so)
 //! ```
 //!
 //! Option parsing stops at the first argument that is not an option (or
@@ -10,9 +12,15 @@
 //! to `PROGRAM` unchanged, so its own flags need no quoting. Without a `/`,
 //! `PROGRAM` is searched in the child's `PATH`.
 //!
-//! The tool only turns flags into a [`clonexec::Command`], spawns it, waits
-//! for it (passing signals on, see [Signals](#signals)) and exits with its
-//! status. Flags are named like util-linux `unshare`/`setpriv`:
+//! The tool only turns flags into a [`clonexec::Command`]. When nothing
+//! needs a parent (no new PID or time namespace, no `--init`,
+//! `--pdeathsig`, `--map-helpers` or `--no-ctty`, no new session while
+//! clonexec leads its process group), it applies them to itself and execs
+//! the program (`Command::exec()`), as util-linux `unshare` does: the
+//! program has clonexec's pid and nothing waits. Otherwise it spawns the
+//! program, waits for it (passing signals on, see [Signals](#signals)) and
+//! exits with its status. Flags are named like util-linux
+//! `unshare`/`setpriv`:
 //!
 //! | area | flags |
 //! |---|---|
@@ -21,7 +29,7 @@
 //! | Limits | `--rlimit NAME=SOFT[:HARD]` (repeatable), `--oom-score-adj N`, `--seccomp FILE`, `--seccomp-flags FLAG,...` |
 //! | Landlock and seccomp policies | `--landlock-ro PATH`, `--landlock-rw PATH`, `--landlock-connect PORT`, `--landlock-bind PORT` (repeatable), `--landlock-no-net`, `--seccomp-deny LIST[:ERR]`, `--seccomp-allow LIST` (repeatable) |
 //! | Namespaces | `--unshare NS,...`, `--map-root-user`, `--map-user IN:OUT:COUNT`, `--map-group IN:OUT:COUNT` (repeatable), `--setgroups allow\|deny`, `--map-helpers`, `--join NS:PATH` (repeatable), `--cgroup DIR`, `--hostname NAME`, `--domainname NAME`, `--loopback-up` |
-//! | Mounts | `--propagation MODE`, `--mount-proc[=DIR]`, `--bind SRC:DST[:ro]`, `--tmpfs DIR`, `--devpts DIR` (repeatable), `--chroot DIR`, `--pivot-root DIR` |
+//! | Mounts | `--propagation MODE`, `--empty-root`, `--mount-proc[=DIR]`, `--bind SRC:DST[:OPT,...]`, `--tmpfs DIR[:OPTIONS]`, `--devpts DIR`, `--dev DIR`, `--dir PATH[:MODE]`, `--symlink TARGET:PATH`, `--file PATH:SRC[:MODE]`, `--remount-ro DIR` (repeatable, in the order given), `--chroot DIR`, `--pivot-root DIR` |
 //! | Files | `--cd DIR`, `--fd CHILD=PARENT` (repeatable), `--close-fds` |
 //! | Environment | `--env K=V` (repeatable), `--env-clear`, `--env-remove K` (repeatable) |
 //! | Output | `--print-pid`, `-h`/`--help`, `-V`/`--version` |
@@ -39,8 +47,9 @@
 //!   these). `--inh-caps` keeps clonexec's permitted and effective sets (exec
 //!   recomputes them anyway); it and `--caps` are exclusive.
 //! - **Implied namespaces**: `--map-root-user`, `--map-user` and
-//!   `--map-group` imply `--unshare user`; `--mount-proc`, `--bind`,
-//!   `--tmpfs`, `--devpts` and `--pivot-root` imply `--unshare mount` (as
+//!   `--map-group` imply `--unshare user`; `--empty-root`, `--mount-proc`,
+//!   `--bind`, `--tmpfs`, `--devpts`, `--dev`, `--dir`, `--symlink`,
+//!   `--file`, `--remount-ro` and `--pivot-root` imply `--unshare mount` (as
 //!   `unshare --mount-proc` does), unless a mount namespace is joined with
 //!   `--join mnt:PATH`. Flags that only configure a namespace (`--hostname`,
 //!   `--domainname`, `--loopback-up`, `--propagation`) imply nothing: without
@@ -72,7 +81,7 @@
 //! | status | meaning |
 //! |---|---|
 //! | the program's | the program exited with this code |
-//! | 128 + N | the program was killed by signal N (as shells report it) |
+//! | 128 + N | the program was killed by signal N (as shells report it; when clonexec became the program, it is the one killed) |
 //! | 125 | clonexec itself failed before the program ran (a refused `setresuid`, a bad `--cd`, an `--fd` that is not open, an unreadable `--seccomp` file, ...) |
 //! | 126 | the program was found but could not be executed (`execve` failed with `EACCES`, `ENOEXEC`, ...) |
 //! | 127 | the program was not found (`execve` failed with `ENOENT` or `ENOTDIR`) |
@@ -87,10 +96,12 @@
 //!
 //! # Signals
 //!
-//! clonexec passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
-//! SIGWINCH on to the program, so that a service manager or a container
-//! runtime stopping clonexec stops the program, and exits with the
-//! program's status as always. It blocks these and SIGCHLD, and waits for
+//! When clonexec became the program, signals reach the program directly.
+//! When it supervises, it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+//! SIGUSR1, SIGUSR2 and SIGWINCH on to the program, so that a service
+//! manager or a container runtime stopping clonexec stops the program, and
+//! exits with the program's status as always. It blocks these and
+//! SIGCHLD, and waits for
 //! them with `sigwaitinfo`; the program starts with clonexec's own signal
 //! mask (or `--signal-mask`), not that blocked set. SIGINT, SIGQUIT and
 //! SIGWINCH that clonexec's terminal sent (^C, ^\, a resize) are not passed
@@ -104,12 +115,13 @@
 //!
 //! # Source layout
 //!
-//! [`parse_command_line`] chooses the front end, which turns argv into a
-//! [`Parsed`]. clonexec's own front end is [`flags`] (the flag table and
-//! the help text generated from it) and [`parse`](mod@parse), with the
-//! value parsers in [`values`] and [`caps`]. What follows is shared:
-//! [`invocation`] (what flags imply, and which contradict), [`run`] and
-//! [`signals`] (passing signals on while waiting).
+//! [`front_end`] chooses the front end from argv. clonexec's own turns
+//! argv into a [`Parsed`]: [`flags`] (the flag table and the help text
+//! generated from it) and [`parse`](mod@parse), with the value parsers in
+//! [`values`] and [`caps`]; then [`invocation`] (what flags imply, and
+//! which contradict) and [`run`]. [`bwrap`] is bubblewrap's command line,
+//! run as `bwrap` or as `clonexec bwrap ...`. Both use [`signals`]
+//! (passing signals on while waiting).
 //!
 //! # Adding a flag
 //!
@@ -121,13 +133,24 @@
 //! exactly for the rows that show one, and that the help text and these
 //! docs name only flags of the table.
 
+// clonexec has a C `main` of its own (see `main` below), not std's
+// runtime. Built by cargo fuzz, this is the crate of the `bwrap_args` fuzz
+// target (fuzz/Cargo.toml), which includes the target's module instead; in
+// either build, and with the unit tests' harness, not all is used.
+#![cfg_attr(not(test), no_main)]
+#![cfg_attr(any(test, fuzzing), allow(dead_code, unused_imports))]
+
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::process::ExitCode;
 
 use clonexec::{Error, Step};
 
+mod bwrap;
 mod caps;
 mod flags;
+#[cfg(fuzzing)]
+#[path = "../../../fuzz/fuzz_targets/bwrap_args.rs"]
+mod fuzz_target;
 mod invocation;
 mod parse;
 mod signals;
@@ -216,10 +239,13 @@ fn spawn_exit_code(err: &Error) -> u8 {
 /// Runs the program and returns clonexec's exit status.
 fn run(inv: Invocation) -> Result<u8, Failure> {
     check(&inv)?;
+    if !inv.needs_supervision() {
+        return Err(exec_in_place(inv));
+    }
     let print_pid = inv.print_pid;
     // Before the spawn, so that no signal to forward is missed.
     let (forwarding, own_mask) = signals::Forwarding::start()?;
-    let mut cmd = inv.command(own_mask);
+    let mut cmd = inv.command(Some(own_mask));
     let mut child = cmd.spawn().map_err(Failure::spawn)?;
     // Close our copies of the `--fd` fds: a reader of a pipe passed with
     // `--fd` must see EOF when the program closes it.
@@ -235,15 +261,102 @@ fn run(inv: Invocation) -> Result<u8, Failure> {
     })
 }
 
-/// Reads the command line with the front end it is written in. The choice
-/// is made here, from argv alone, so that a front end is only a parser
-/// into [`Parsed`]; clonexec's own flags are the one front end so far.
-fn parse_command_line() -> Result<Parsed, Failure> {
-    parse(std::env::args_os().skip(1))
+/// Applies the attributes to clonexec itself and execs the program
+/// (`Command::exec()`), as util-linux `unshare` does when nothing needs a
+/// parent: no process to start, none left waiting, no signal to pass on.
+/// Returns only on failure.
+fn exec_in_place(inv: Invocation) -> Failure {
+    let print_pid = inv.print_pid;
+    let mut cmd = inv.command(None);
+    if print_pid {
+        // The program will have our pid. Printed last, once the namespaces
+        // exist, as after a spawn.
+        // SAFETY: `exec()` runs the hook in this process itself (which is
+        // single-threaded), not in a forked child: printing is safe there.
+        unsafe {
+            cmd.pre_exec(|| {
+                eprintln!("clonexec: pid {}", std::process::id());
+                Ok(())
+            });
+        }
+    }
+    Failure::spawn(cmd.exec())
 }
 
-fn main() -> ExitCode {
-    let result = parse_command_line().and_then(|parsed| match parsed {
+/// The command line a front end reads.
+enum FrontEnd {
+    /// clonexec's own flags (the arguments after the program name).
+    Clonexec(Vec<OsString>),
+    /// bubblewrap's: when clonexec runs as `bwrap` (its file name, as
+    /// through a symlink) or as `clonexec bwrap ...`; `argv0` names the
+    /// command in its help text.
+    Bwrap {
+        argv0: OsString,
+        args: Vec<OsString>,
+    },
+}
+
+/// Chooses the front end from argv alone (and, when run through
+/// `/proc/self/exe`, the name of clonexec's own file: a copy installed as
+/// `bwrap`), so that each is only a parser and what runs after it.
+fn front_end(argv: Vec<OsString>) -> FrontEnd {
+    let mut argv = argv.into_iter();
+    let argv0 = argv.next().unwrap_or_default();
+    let args: Vec<OsString> = argv.collect();
+    let file_name = |path: &std::path::Path| path.file_name().map(OsStr::to_owned);
+    let name = file_name(argv0.as_ref());
+    // Run through /proc/self/exe, argv[0] says nothing: the file's name.
+    let name = if name.as_deref() == Some(OsStr::new("exe")) {
+        std::env::current_exe().ok().and_then(|exe| file_name(&exe))
+    } else {
+        name
+    };
+    if name.as_deref() == Some(OsStr::new("bwrap")) {
+        return FrontEnd::Bwrap { argv0, args };
+    }
+    match args.split_first() {
+        Some((first, rest)) if first == "bwrap" => {
+            let mut name = argv0;
+            name.push(" bwrap");
+            FrontEnd::Bwrap {
+                argv0: name,
+                args: rest.to_vec(),
+            }
+        }
+        _ => FrontEnd::Clonexec(args),
+    }
+}
+
+/// The process's entry point, called by the C runtime, instead of std's
+/// (`fn main`): std's set-up (the main thread's stack bounds, read from
+/// `/proc/self/maps`, a guard handler on an alternate signal stack)
+/// costs a good part of a run that only execs the program, and clonexec
+/// needs none of it. Like std, it ignores SIGPIPE (the program gets the
+/// default back: docs/design.md, step 2) and flushes stdout at the end.
+#[cfg(not(any(test, fuzzing)))]
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: the C runtime passes `argc` NUL-terminated strings in
+    // `argv`, alive for the whole run.
+    let args: Vec<OsString> = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) })
+        .map(|arg| OsStr::from_bytes(arg.to_bytes()).to_owned())
+        .collect();
+    signals::ignore_sigpipe();
+    let code = real_main(args);
+    let _ = std::io::stdout().flush();
+    std::ffi::c_int::from(code)
+}
+
+/// Runs the front end the command line is written for; returns the exit
+/// status.
+fn real_main(argv: Vec<OsString>) -> u8 {
+    let args = match front_end(argv) {
+        FrontEnd::Bwrap { argv0, args } => return bwrap::main(argv0, args),
+        FrontEnd::Clonexec(args) => args,
+    };
+    let result = parse(args).and_then(|parsed| match parsed {
         Parsed::Run(inv) => run(*inv),
         Parsed::Help(text) => {
             // A closed stdout (`clonexec --help | head -1`) is not an error.
@@ -256,7 +369,7 @@ fn main() -> ExitCode {
         }
     });
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(failure) => {
             let mut stderr = std::io::stderr().lock();
             let _ = match &failure {
@@ -267,7 +380,7 @@ fn main() -> ExitCode {
                 Failure::Setup(msg) => writeln!(stderr, "clonexec: {msg}"),
                 Failure::Spawn(err) => writeln!(stderr, "clonexec: {err}"),
             };
-            ExitCode::from(failure.exit_code())
+            failure.exit_code()
         }
     }
 }

@@ -14,9 +14,9 @@ use crate::flags::{
 };
 use crate::invocation::{Invocation, set_capabilities};
 use crate::values::{
-    bind_mount, choice, fd_mapping, flag_names, group_list, hex_or_decimal, id, id_map, item,
-    key_value, list, namespace_list, namespace_path, non_negative, oom_score_adj, open_for, rlimit,
-    seccomp_filter, syscall_list, text,
+    bind_mount, choice, fd_mapping, file_mount, flag_names, group_list, hex_or_decimal, id, id_map,
+    item, key_value, list, namespace_list, namespace_path, non_negative, oom_score_adj, open_for,
+    path_and_mode, rlimit, seccomp_filter, symlink_mount, syscall_list, text, tmpfs_mount,
 };
 use crate::{Failure, Parsed};
 
@@ -96,8 +96,14 @@ impl FlagArg<'_> {
 fn process(flag: ProcessFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<(), Failure> {
     let name = arg.name();
     match flag {
-        ProcessFlag::Setsid => inv.set(|c| c.setsid(true)),
-        ProcessFlag::SetsidIfTty => inv.set(|c| c.setsid_if_tty(true)),
+        ProcessFlag::Setsid => {
+            inv.setsid = true;
+            inv.set(|c| c.setsid(true));
+        }
+        ProcessFlag::SetsidIfTty => {
+            inv.setsid = true;
+            inv.set(|c| c.setsid_if_tty(true));
+        }
         ProcessFlag::Pgid => {
             let pgid = non_negative(&arg.text()?, name)?;
             inv.set(move |c| c.process_group(pgid));
@@ -113,6 +119,7 @@ fn process(flag: ProcessFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result
         }
         ProcessFlag::Pdeathsig => {
             let sig: Signal = item(&arg.text()?, name)?;
+            inv.pdeathsig = true;
             inv.set(move |c| c.pdeathsig(sig));
         }
         ProcessFlag::SignalMask => {
@@ -253,6 +260,7 @@ fn namespaces(flag: NamespaceFlag, arg: &mut FlagArg, inv: &mut Invocation) -> R
         }
         NamespaceFlag::MapHelpers => {
             inv.map_option = Some(arg.flag());
+            inv.map_helpers = true;
             inv.set(|c| c.id_map_helpers(true));
         }
         NamespaceFlag::Join => {
@@ -294,6 +302,10 @@ fn mounts(flag: MountFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<()
             let propagation = choice(&arg.text()?, name, &choices)?;
             inv.set(move |c| c.mount_propagation(propagation));
         }
+        MountFlag::EmptyRoot => {
+            inv.implies_mount = true;
+            inv.set(|c| c.empty_root(true));
+        }
         MountFlag::MountProc => {
             let dir = arg
                 .optional_value()
@@ -307,9 +319,34 @@ fn mounts(flag: MountFlag, arg: &mut FlagArg, inv: &mut Invocation) -> Result<()
             inv.set(move |c| c.mount(mount));
         }
         MountFlag::Tmpfs => {
+            let mount = tmpfs_mount(&arg.value()?);
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::Dev => {
             let dir = arg.value()?;
             inv.implies_mount = true;
-            inv.set(move |c| c.mount(Mount::tmpfs(dir)));
+            inv.set(move |c| c.mount(Mount::dev(dir)));
+        }
+        MountFlag::Dir => {
+            let (path, mode) = path_and_mode(&arg.value()?, name, 0o755)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::dir(path, mode)));
+        }
+        MountFlag::Symlink => {
+            let mount = symlink_mount(&arg.value()?, name)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::File => {
+            let mount = file_mount(&arg.value()?, name)?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(mount));
+        }
+        MountFlag::RemountRo => {
+            let dir = arg.value()?;
+            inv.implies_mount = true;
+            inv.set(move |c| c.mount(Mount::remount_read_only(dir)));
         }
         MountFlag::Devpts => {
             let dir = arg.value()?;

@@ -49,6 +49,16 @@ mod c {
     }
 }
 
+/// Ignores SIGPIPE, as std's runtime does for a Rust `main`: a closed
+/// stdout is then a write error, not death. (The program starts with the
+/// default action: the library resets it.)
+pub fn ignore_sigpipe() {
+    const SIG_IGN: usize = 1;
+    // SAFETY: SIG_IGN is a valid disposition for SIGPIPE; no handler of
+    // ours is replaced.
+    unsafe { c::signal(k::SIGPIPE as c_int, SIG_IGN) };
+}
+
 /// The last OS error as a setup failure (exit 125).
 fn failed(what: &str) -> Failure {
     Failure::Setup(format!(

@@ -12,7 +12,10 @@ use crate::caps::{all_caps, cap_list, cap_sets};
 use crate::flags::{FLAGS, Flag, OutputFlag, Spec, help_text};
 use crate::invocation::{Invocation, check};
 use crate::parse::parse;
-use crate::values::{bind_mount, flag_names, hex_or_decimal, id_map, namespace_list, rlimit};
+use crate::values::{
+    bind_mount, flag_names, hex_or_decimal, id_map, namespace_list, path_and_mode, rlimit,
+    symlink_mount, tmpfs_mount,
+};
 use crate::{EXIT_FAILURE, EXIT_NOT_FOUND, Failure, Parsed, spawn_exit_code};
 
 fn parse_strs(args: &[&str]) -> Result<Parsed, Failure> {
@@ -39,7 +42,11 @@ fn sample(value: &str) -> &'static str {
         "NS:PATH" => "net:/proc/self/ns/net",
         "MODE" => "slave",
         "[=DIR]" => "/proc",
-        "SRC:DST[:ro]" => "/usr:/mnt:ro",
+        "SRC:DST[:OPT,...]" => "/usr:/mnt:ro,nodev",
+        "DIR[:OPTIONS]" => "/tmp:size=1m",
+        "PATH[:MODE]" => "/d:700",
+        "TARGET:PATH" => "usr/lib:/lib",
+        "PATH:SRC[:MODE]" => "/etc/x:/dev/null:600",
         "NAME" => "name",
         "DIR" => "/",
         "CHILD=PARENT" => "5=2",
@@ -290,6 +297,27 @@ fn value_parsers() {
     assert_eq!(bind, Mount::bind("/usr", "/mnt/usr").read_only());
     let bind = bind_mount(OsStr::new("/a:/b:c"), "bind").unwrap();
     assert_eq!(bind, Mount::bind("/a", "/b:c"));
+    let bind = bind_mount(OsStr::new("/a:/b:ro,try,nodev,nosuid,noexec"), "bind").unwrap();
+    let all = Mount::bind("/a", "/b").read_only().optional();
+    assert_eq!(bind, all.nodev().nosuid().noexec());
+    assert_eq!(
+        tmpfs_mount(OsStr::new("/t:size=1m,mode=700")),
+        Mount::tmpfs("/t").options("size=1m,mode=700")
+    );
+    assert_eq!(tmpfs_mount(OsStr::new("/a:b")), Mount::tmpfs("/a:b"));
+    assert_eq!(
+        path_and_mode(OsStr::new("/d:1750"), "dir", 0o755).unwrap(),
+        (OsString::from("/d"), 0o1750)
+    );
+    assert_eq!(
+        path_and_mode(OsStr::new("/d:x"), "dir", 0o755).unwrap(),
+        (OsString::from("/d:x"), 0o755)
+    );
+    assert!(path_and_mode(OsStr::new("/d:17777"), "dir", 0o755).is_err());
+    assert_eq!(
+        symlink_mount(OsStr::new("usr/lib:/lib"), "symlink").unwrap(),
+        Mount::symlink("usr/lib", "/lib")
+    );
 }
 
 #[test]
@@ -516,4 +544,29 @@ fn exec_failures_map_to_126_and_127() {
         .spawn()
         .unwrap_err();
     assert_eq!(spawn_exit_code(&err), EXIT_FAILURE);
+}
+
+#[test]
+fn the_front_end_is_chosen_from_argv() {
+    use crate::{FrontEnd, front_end};
+    let argv = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+    match front_end(argv(&["/usr/local/bin/bwrap", "--help"])) {
+        FrontEnd::Bwrap { argv0, args } => {
+            assert_eq!(argv0, "/usr/local/bin/bwrap");
+            assert_eq!(args, argv(&["--help"]));
+        }
+        FrontEnd::Clonexec(_) => panic!("a command named bwrap is bubblewrap's"),
+    }
+    match front_end(argv(&["clonexec", "bwrap", "--ro-bind", "/", "/", "true"])) {
+        FrontEnd::Bwrap { argv0, args } => {
+            assert_eq!(argv0, "clonexec bwrap");
+            assert_eq!(args, argv(&["--ro-bind", "/", "/", "true"]));
+        }
+        FrontEnd::Clonexec(_) => panic!("clonexec bwrap ... is bubblewrap's"),
+    }
+    // A program named bwrap is run with `--`.
+    match front_end(argv(&["clonexec", "--", "bwrap"])) {
+        FrontEnd::Clonexec(args) => assert_eq!(args, argv(&["--", "bwrap"])),
+        FrontEnd::Bwrap { .. } => panic!("-- bwrap is a program"),
+    }
 }

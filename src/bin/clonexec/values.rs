@@ -356,14 +356,88 @@ pub fn hex_or_decimal(value: &str, flag: &str) -> Result<u32, Failure> {
     }
 }
 
-/// Parses `SRC:DST[:ro]` of `--flag` (SRC cannot contain `:`).
+/// Parses `SRC:DST[:OPT,...]` of `--flag` (SRC cannot contain `:`); OPT
+/// is `ro`, `rw`, `try`, `nosuid`, `nodev` or `noexec`.
 pub fn bind_mount(value: &OsStr, flag: &str) -> Result<Mount, Failure> {
+    const OPTIONS: [&[u8]; 6] = [b"ro", b"rw", b"try", b"nosuid", b"nodev", b"noexec"];
     let bytes = value.as_bytes();
-    let (paths, read_only) = match bytes.strip_suffix(b":ro") {
-        Some(paths) => (paths, true),
-        None => (bytes.strip_suffix(b":rw").unwrap_or(bytes), false),
+    let (paths, options) = match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon)
+            if bytes[colon + 1..]
+                .split(|&b| b == b',')
+                .all(|opt| OPTIONS.contains(&opt)) =>
+        {
+            (&bytes[..colon], &bytes[colon + 1..])
+        }
+        _ => (bytes, &b""[..]),
     };
-    let (source, target) = split_at(OsStr::from_bytes(paths), b':', flag, "SRC:DST[:ro]")?;
-    let mount = Mount::bind(source, target);
-    Ok(if read_only { mount.read_only() } else { mount })
+    let (source, target) = split_at(OsStr::from_bytes(paths), b':', flag, "SRC:DST[:OPT,...]")?;
+    let mut mount = Mount::bind(source, target);
+    for option in options.split(|&b| b == b',') {
+        mount = match option {
+            b"ro" => mount.read_only(),
+            b"try" => mount.optional(),
+            b"nosuid" => mount.nosuid(),
+            b"nodev" => mount.nodev(),
+            b"noexec" => mount.noexec(),
+            _ => mount,
+        };
+    }
+    Ok(mount)
+}
+
+/// Parses `DIR[:OPTIONS]` of `--tmpfs`: mount options when the part after
+/// the last `:` has an `=` (`size=64m,mode=755`).
+pub fn tmpfs_mount(value: &OsStr) -> Mount {
+    let bytes = value.as_bytes();
+    match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon) if bytes[colon + 1..].contains(&b'=') => {
+            Mount::tmpfs(&bytes[..colon]).options(&bytes[colon + 1..])
+        }
+        _ => Mount::tmpfs(bytes),
+    }
+}
+
+/// Parses an octal file mode of `--flag`, at most `7777`.
+pub fn mode(value: &str, flag: &str) -> Result<u32, Failure> {
+    let mode = u32::from_str_radix(value, 8).map_err(|e| invalid(value, flag, e))?;
+    if mode > 0o7777 {
+        return Err(invalid(value, flag, "more than 7777"));
+    }
+    Ok(mode)
+}
+
+/// Splits `PATH[:MODE]` of `--flag`: a mode when the part after the last
+/// `:` is octal digits, else `default`.
+pub fn path_and_mode(value: &OsStr, flag: &str, default: u32) -> Result<(OsString, u32), Failure> {
+    let bytes = value.as_bytes();
+    match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon)
+            if colon + 1 < bytes.len()
+                && bytes[colon + 1..].iter().all(|b| (b'0'..=b'7').contains(b)) =>
+        {
+            let digits = String::from_utf8_lossy(&bytes[colon + 1..]).into_owned();
+            Ok((
+                OsString::from_vec(bytes[..colon].to_vec()),
+                mode(&digits, flag)?,
+            ))
+        }
+        _ => Ok((value.to_owned(), default)),
+    }
+}
+
+/// Parses `TARGET:PATH` of `--flag` (TARGET cannot contain `:`).
+pub fn symlink_mount(value: &OsStr, flag: &str) -> Result<Mount, Failure> {
+    let (target, path) = split_at(value, b':', flag, "TARGET:PATH")?;
+    Ok(Mount::symlink(target, path))
+}
+
+/// Parses `PATH:SRC[:MODE]` of `--flag`: a file at PATH holding a copy of
+/// the file SRC, which is opened now (a failure is exit 125).
+pub fn file_mount(value: &OsStr, flag: &str) -> Result<Mount, Failure> {
+    let (paths, mode) = path_and_mode(value, flag, 0o644)?;
+    let (path, source) = split_at(&paths, b':', flag, "PATH:SRC[:MODE]")?;
+    let file = std::fs::File::open(&source)
+        .map_err(|e| Failure::Setup(format!("--{flag}: opening {source:?} failed: {e}")))?;
+    Ok(Mount::file(path, file, mode))
 }
