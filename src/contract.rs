@@ -15,7 +15,9 @@
 
 use core::cell::Cell;
 
-use crate::plan::Plan;
+use alloc::vec::Vec;
+
+use crate::plan::{FdSource, Plan};
 use crate::step::Step;
 use crate::sys::Errno;
 use crate::sys::exec::Envp;
@@ -33,6 +35,24 @@ pub(crate) const FAILURE_EXIT: i32 = 127;
 pub(crate) struct FdMove {
     pub dst: i32,
     pub src: Cell<i32>,
+}
+
+impl FdMove {
+    /// The plan's fd mappings for one spawn, with the child's end of each
+    /// stdio pipe (`pipe_ends`, -1 where none) filled in.
+    pub(crate) fn for_plan(plan: &Plan, pipe_ends: [i32; 3]) -> Vec<FdMove> {
+        plan.fds
+            .mappings
+            .iter()
+            .map(|m| FdMove {
+                dst: m.target,
+                src: Cell::new(match m.source {
+                    FdSource::Owned(fd) => fd,
+                    FdSource::Pipe(stream) => pipe_ends.get(stream).copied().unwrap_or(-1),
+                }),
+            })
+            .collect()
+    }
 }
 
 /// What the parent hands the child for one spawn, fixed before the clone.

@@ -19,7 +19,7 @@ use rustix::fd::{AsRawFd, BorrowedFd};
 
 use crate::child::maps::{MapWriter, map_writer_entry};
 use crate::contract::{ChildCtx, ChildStart, FdMove};
-use crate::plan::{FdSource, IdMapPlan, Plan};
+use crate::plan::{IdMapPlan, Plan};
 use crate::stack::Stack;
 use crate::step::{Step, describe};
 use crate::sys::signal::{KernelSigaction, SIG_SETMASK};
@@ -52,19 +52,8 @@ pub(crate) fn exec(plan: Plan) -> Error {
         return error;
     }
 
-    let fd_moves: Vec<FdMove> = plan
-        .fds
-        .mappings
-        .iter()
-        .map(|m| FdMove {
-            dst: m.target,
-            src: Cell::new(match m.source {
-                FdSource::Owned(fd) => fd,
-                // check() refused pipes.
-                FdSource::Pipe(_) => -1,
-            }),
-        })
-        .collect();
+    // check() refused pipes: no pipe ends.
+    let fd_moves = FdMove::for_plan(&plan, [-1; 3]);
     let ctx = ChildCtx {
         plan: &plan,
         envp: plan.program.envp(),

@@ -5,8 +5,6 @@
 use alloc::ffi::CString;
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
-use core::cell::Cell;
 
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::pipe::PipeFlags;
@@ -15,7 +13,7 @@ use crate::child_handle::Child;
 use crate::contract::{ChildCtx, FdMove};
 use crate::dumpable::DumpableGuard;
 use crate::launch::{self, CloneOptions, LaunchFailure, Launched, Report};
-use crate::plan::{FdSource, IdMapPlan, Plan};
+use crate::plan::{IdMapPlan, Plan};
 use crate::step::describe;
 use crate::sys::{CStrArray, CStrArrayBuilder};
 use crate::{Error, IdMap, Step};
@@ -78,7 +76,12 @@ fn spawn(plan: &Plan) -> Result<Child, Error> {
     };
 
     let (parent_ends, child_ends) = stdio_pipes(plan, pipe)?;
-    let fd_moves = fd_moves(plan, &child_ends);
+    let fd_moves = FdMove::for_plan(
+        plan,
+        child_ends
+            .each_ref()
+            .map(|end| end.as_ref().map_or(-1, AsRawFd::as_raw_fd)),
+    );
     // With id maps to write, the child waits on a sync pipe and we cannot
     // use CLONE_VFORK (we would wait for each other: docs/design.md trap 5).
     let sync = match &plan.namespaces.id_maps {
@@ -170,23 +173,6 @@ fn stdio_pipes(
         }
     }
     Ok((parent_ends, child_ends))
-}
-
-/// The plan's fd mappings with this spawn's pipe ends filled in.
-fn fd_moves(plan: &Plan, child_ends: &[Option<OwnedFd>; 3]) -> Vec<FdMove> {
-    plan.fds
-        .mappings
-        .iter()
-        .map(|m| FdMove {
-            dst: m.target,
-            src: Cell::new(match m.source {
-                FdSource::Owned(fd) => fd,
-                FdSource::Pipe(stream) => {
-                    child_ends[stream].as_ref().map_or(-1, |fd| fd.as_raw_fd())
-                }
-            }),
-        })
-        .collect()
 }
 
 /// With close_other_fds, copying our whole fd table at clone would cost

@@ -150,9 +150,8 @@ struct Paths<'a, 'b> {
 }
 
 impl Paths<'_, '_> {
-    /// A path the child creates or changes: in an empty root, under the
-    /// new root (relative or absolute alike, as bubblewrap takes them).
-    fn target(&self, path: &[u8], what: &str) -> Result<Vec<u8>, Error> {
+    /// Refuses an empty path and one with a NUL byte.
+    fn check(&self, path: &[u8], what: &str) -> Result<(), Error> {
         if path.is_empty() {
             return Err(self.cx.invalid(format!("{what} is an empty path")));
         }
@@ -162,6 +161,13 @@ impl Paths<'_, '_> {
                 String::from_utf8_lossy(path)
             )));
         }
+        Ok(())
+    }
+
+    /// A path the child creates or changes: in an empty root, under the
+    /// new root (relative or absolute alike, as bubblewrap takes them).
+    fn target(&self, path: &[u8], what: &str) -> Result<Vec<u8>, Error> {
+        self.check(path, what)?;
         Ok(if self.empty_root {
             under(NEW_ROOT.to_bytes(), path)
         } else {
@@ -174,15 +180,7 @@ impl Paths<'_, '_> {
     /// child resolves it there: an absolute symlink on the way would
     /// otherwise resolve in the new root.)
     fn source(&self, path: &[u8], what: &str) -> Result<Vec<u8>, Error> {
-        if path.is_empty() {
-            return Err(self.cx.invalid(format!("{what} is an empty path")));
-        }
-        if path.contains(&0) {
-            return Err(self.cx.invalid(format!(
-                "{what} {:?} contains a NUL byte",
-                String::from_utf8_lossy(path)
-            )));
-        }
+        self.check(path, what)?;
         if !self.empty_root {
             return Ok(path.to_vec());
         }
