@@ -211,6 +211,9 @@ enum Next {
     Program(Vec<OsString>),
 }
 
+/// Takes the next `n` values of the current option, or says it needs them.
+type Values<'v> = dyn FnMut(usize) -> Result<Vec<OsString>, Error> + 'v;
+
 struct Parser<'a> {
     sandbox: Sandbox,
     fds: &'a mut dyn Fds,
@@ -285,225 +288,6 @@ impl Parser<'_> {
                     self.sandbox.argv0 = Some(value);
                 }
                 "--level-prefix" => self.sandbox.level_prefix = true,
-                "--unshare-all" => {
-                    let s = &mut self.sandbox;
-                    s.unshare_user_try = true;
-                    s.unshare_ipc = true;
-                    s.unshare_pid = true;
-                    s.unshare_uts = true;
-                    s.unshare_cgroup_try = true;
-                    s.unshare_net = true;
-                }
-                "--unshare-user" => self.sandbox.unshare_user = true,
-                "--unshare-user-try" => self.sandbox.unshare_user_try = true,
-                "--unshare-ipc" => self.sandbox.unshare_ipc = true,
-                "--unshare-pid" => self.sandbox.unshare_pid = true,
-                "--unshare-net" => self.sandbox.unshare_net = true,
-                "--unshare-uts" => self.sandbox.unshare_uts = true,
-                "--unshare-cgroup" => self.sandbox.unshare_cgroup = true,
-                "--unshare-cgroup-try" => self.sandbox.unshare_cgroup_try = true,
-                "--share-net" => self.sandbox.unshare_net = false,
-                "--chdir" => {
-                    let [dir] = take::<1>(values(1)?);
-                    if self.sandbox.chdir.is_some() {
-                        self.warn_only_last("--chdir");
-                    }
-                    self.sandbox.chdir = Some(dir);
-                }
-                "--disable-userns" => self.sandbox.disable_userns = true,
-                "--assert-userns-disabled" => self.sandbox.assert_userns_disabled = true,
-                "--remount-ro" => {
-                    let [dest] = take::<1>(values(1)?);
-                    self.sandbox.ops.push(Op::RemountRo(dest));
-                }
-                "--bind" | "--bind-try" | "--ro-bind" | "--ro-bind-try" | "--dev-bind"
-                | "--dev-bind-try" => {
-                    let [source, dest] = take::<2>(values(2)?);
-                    let kind = if option.starts_with("--ro-") {
-                        BindKind::ReadOnly
-                    } else if option.starts_with("--dev-") {
-                        BindKind::Devices
-                    } else {
-                        BindKind::ReadWrite
-                    };
-                    self.sandbox.ops.push(Op::Bind {
-                        source,
-                        dest,
-                        kind,
-                        optional: option.ends_with("-try"),
-                    });
-                }
-                "--bind-fd" | "--ro-bind-fd" => {
-                    let [fd, dest] = take::<2>(values(2)?);
-                    let fd = self.fd(&fd)?;
-                    // The directory the fd is open on, by its path now (a
-                    // bind mount from another user namespace's fd is
-                    // refused, so bubblewrap binds the path too).
-                    let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
-                    let source = std::fs::read_link(&link)
-                        .map_err(|e| self.fail(format!("Can't resolve {link}: {e}")))?;
-                    let kind = if option == "--ro-bind-fd" {
-                        BindKind::ReadOnly
-                    } else {
-                        BindKind::ReadWrite
-                    };
-                    self.sandbox.ops.push(Op::Bind {
-                        source: source.into_os_string(),
-                        dest,
-                        kind,
-                        optional: false,
-                    });
-                }
-                "--proc" => {
-                    let [dest] = take::<1>(values(1)?);
-                    self.sandbox.ops.push(Op::Proc(dest));
-                }
-                "--dev" => {
-                    let [dest] = take::<1>(values(1)?);
-                    self.sandbox.ops.push(Op::Dev(dest));
-                }
-                "--tmpfs" => {
-                    let [dest] = take::<1>(values(1)?);
-                    let (perms, size) = (self.next_perms.take(), self.next_size.take());
-                    self.sandbox.ops.push(Op::Tmpfs { dest, perms, size });
-                }
-                "--dir" => {
-                    let [dest] = take::<1>(values(1)?);
-                    let perms = self.next_perms.take();
-                    self.sandbox.ops.push(Op::Dir { dest, perms });
-                }
-                "--file" | "--bind-data" | "--ro-bind-data" => {
-                    let [fd, dest] = take::<2>(values(2)?);
-                    let data = self.fd(&fd)?;
-                    let kind = match option.as_str() {
-                        "--file" => FileKind::Plain,
-                        "--bind-data" => FileKind::Bound,
-                        _ => FileKind::ReadOnly,
-                    };
-                    let perms = self.next_perms.take();
-                    self.sandbox.ops.push(Op::File {
-                        data,
-                        dest,
-                        perms,
-                        kind,
-                    });
-                }
-                "--symlink" => {
-                    let [target, dest] = take::<2>(values(2)?);
-                    self.sandbox.ops.push(Op::Symlink { target, dest });
-                }
-                "--chmod" => {
-                    let [perms, dest] = take::<2>(values(2)?);
-                    let perms = octal(&perms)
-                        .ok_or_else(|| self.fail("--chmod takes an octal argument <= 07777"))?;
-                    self.sandbox.ops.push(Op::Chmod { perms, dest });
-                }
-                "--perms" => {
-                    let [perms] = take::<1>(values(1)?);
-                    if self.next_perms.is_some() {
-                        return Err(self.fail("--perms given twice for the same action"));
-                    }
-                    let perms = octal(&perms)
-                        .ok_or_else(|| self.fail("--perms takes an octal argument <= 07777"))?;
-                    self.next_perms = Some(perms);
-                }
-                "--size" => {
-                    let [size] = take::<1>(values(1)?);
-                    if self.next_size.is_some() {
-                        return Err(self.fail("--size given twice for the same action"));
-                    }
-                    let size = tmpfs_size(&size)
-                        .ok_or_else(|| self.fail("--size takes a non-zero number of bytes"))?;
-                    if size > MAX_TMPFS_BYTES {
-                        return Err(self.fail(format!(
-                            "--size (for tmpfs) is limited to {MAX_TMPFS_BYTES}"
-                        )));
-                    }
-                    self.next_size = Some(size);
-                }
-                "--seccomp" => {
-                    let [fd] = take::<1>(values(1)?);
-                    if self.sandbox.seccomp.is_some() {
-                        self.warn_only_last("--seccomp");
-                    }
-                    let data =
-                        read_all(self.fd(&fd)?, "seccomp filter").map_err(|m| self.fail(m))?;
-                    let filter = SockFilter::from_bytes(&data).ok_or_else(|| {
-                        self.fail(format!(
-                            "Invalid seccomp data: {} bytes are no whole number of 8-byte \
-                             instructions",
-                            data.len()
-                        ))
-                    })?;
-                    self.sandbox.seccomp = Some(filter);
-                }
-                "--info-fd" | "--json-status-fd" => {
-                    let [fd] = take::<1>(values(1)?);
-                    let fd = self.fd(&fd)?;
-                    let slot = if option == "--info-fd" {
-                        &mut self.sandbox.info_fd
-                    } else {
-                        &mut self.sandbox.json_status_fd
-                    };
-                    let again = slot.replace(fd).is_some();
-                    if again {
-                        self.warn_only_last(&option);
-                    }
-                }
-                "--uid" | "--gid" => {
-                    let [id] = take::<1>(values(1)?);
-                    let what = &option[2..];
-                    let id = id
-                        .to_str()
-                        .and_then(|s| s.parse::<u32>().ok())
-                        .filter(|&id| id < u32::MAX)
-                        .ok_or_else(|| {
-                            self.fail(format!("Invalid {what}: {}", id.to_string_lossy()))
-                        })?;
-                    let slot = if option == "--uid" {
-                        &mut self.sandbox.uid
-                    } else {
-                        &mut self.sandbox.gid
-                    };
-                    let again = slot.replace(id).is_some();
-                    if again {
-                        self.warn_only_last(&option);
-                    }
-                }
-                "--hostname" => {
-                    let [name] = take::<1>(values(1)?);
-                    if self.sandbox.hostname.is_some() {
-                        self.warn_only_last("--hostname");
-                    }
-                    self.sandbox.hostname = Some(name);
-                }
-                "--clearenv" => self.sandbox.env.push(EnvOp::Clear),
-                "--setenv" => {
-                    let [key, value] = take::<2>(values(2)?);
-                    self.sandbox.env.push(EnvOp::Set(key, value));
-                }
-                "--unsetenv" => {
-                    let [key] = take::<1>(values(1)?);
-                    self.sandbox.env.push(EnvOp::Unset(key));
-                }
-                "--lock-file" => {
-                    let [path] = take::<1>(values(1)?);
-                    self.sandbox.lock_files.push(path);
-                }
-                "--new-session" => self.sandbox.new_session = true,
-                "--die-with-parent" => self.sandbox.die_with_parent = true,
-                "--as-pid-1" => self.sandbox.as_pid_1 = true,
-                "--cap-add" | "--cap-drop" => {
-                    let [name] = take::<1>(values(1)?);
-                    let cap = capability(&name).ok_or_else(|| {
-                        self.fail(format!("unknown cap: {}", name.to_string_lossy()))
-                    })?;
-                    self.sandbox.caps.push(if option == "--cap-add" {
-                        CapOp::Add(cap)
-                    } else {
-                        CapOp::Drop(cap)
-                    });
-                }
                 "--userns" | "--userns2" | "--pidns" | "--sync-fd" | "--block-fd"
                 | "--userns-block-fd" | "--add-seccomp-fd" | "--mqueue" | "--overlay-src"
                 | "--overlay" | "--tmp-overlay" | "--ro-overlay" | "--exec-label"
@@ -512,7 +296,14 @@ impl Parser<'_> {
                         "{option} is not supported by clonexec's bwrap front end"
                     )));
                 }
-                _ => return Err(self.fail(format!("Unknown option {option}"))),
+
+                other => {
+                    if !(self.sandbox_option(other, &mut values)?
+                        || self.filesystem_option(other, &mut values)?)
+                    {
+                        return Err(self.fail(format!("Unknown option {option}")));
+                    }
+                }
             }
             // A modifier must be used by the operation right after it.
             if option != "--perms" && option != "--size" {
@@ -527,6 +318,243 @@ impl Parser<'_> {
             }
         }
         Ok(Next::Program(Vec::new()))
+    }
+
+    /// The options that set up the sandbox but its filesystem: namespaces,
+    /// ids, environment, session, capabilities, seccomp, status fds.
+    /// `false` when `option` is none of them.
+    fn sandbox_option(&mut self, option: &str, values: &mut Values<'_>) -> Result<bool, Error> {
+        match option {
+            "--unshare-all" => {
+                let s = &mut self.sandbox;
+                s.unshare_user_try = true;
+                s.unshare_ipc = true;
+                s.unshare_pid = true;
+                s.unshare_uts = true;
+                s.unshare_cgroup_try = true;
+                s.unshare_net = true;
+            }
+            "--unshare-user" => self.sandbox.unshare_user = true,
+            "--unshare-user-try" => self.sandbox.unshare_user_try = true,
+            "--unshare-ipc" => self.sandbox.unshare_ipc = true,
+            "--unshare-pid" => self.sandbox.unshare_pid = true,
+            "--unshare-net" => self.sandbox.unshare_net = true,
+            "--unshare-uts" => self.sandbox.unshare_uts = true,
+            "--unshare-cgroup" => self.sandbox.unshare_cgroup = true,
+            "--unshare-cgroup-try" => self.sandbox.unshare_cgroup_try = true,
+            "--share-net" => self.sandbox.unshare_net = false,
+            "--chdir" => {
+                let [dir] = take::<1>(values(1)?);
+                if self.sandbox.chdir.is_some() {
+                    self.warn_only_last("--chdir");
+                }
+                self.sandbox.chdir = Some(dir);
+            }
+            "--disable-userns" => self.sandbox.disable_userns = true,
+            "--assert-userns-disabled" => self.sandbox.assert_userns_disabled = true,
+            "--seccomp" => {
+                let [fd] = take::<1>(values(1)?);
+                if self.sandbox.seccomp.is_some() {
+                    self.warn_only_last("--seccomp");
+                }
+                let data = read_all(self.fd(&fd)?, "seccomp filter").map_err(|m| self.fail(m))?;
+                let filter = SockFilter::from_bytes(&data).ok_or_else(|| {
+                    self.fail(format!(
+                        "Invalid seccomp data: {} bytes are no whole number of 8-byte \
+                         instructions",
+                        data.len()
+                    ))
+                })?;
+                self.sandbox.seccomp = Some(filter);
+            }
+            "--info-fd" | "--json-status-fd" => {
+                let [fd] = take::<1>(values(1)?);
+                let fd = self.fd(&fd)?;
+                let slot = if option == "--info-fd" {
+                    &mut self.sandbox.info_fd
+                } else {
+                    &mut self.sandbox.json_status_fd
+                };
+                let again = slot.replace(fd).is_some();
+                if again {
+                    self.warn_only_last(option);
+                }
+            }
+            "--uid" | "--gid" => {
+                let [id] = take::<1>(values(1)?);
+                let what = &option[2..];
+                let id = id
+                    .to_str()
+                    .and_then(|s| s.parse::<u32>().ok())
+                    .filter(|&id| id < u32::MAX)
+                    .ok_or_else(|| {
+                        self.fail(format!("Invalid {what}: {}", id.to_string_lossy()))
+                    })?;
+                let slot = if option == "--uid" {
+                    &mut self.sandbox.uid
+                } else {
+                    &mut self.sandbox.gid
+                };
+                let again = slot.replace(id).is_some();
+                if again {
+                    self.warn_only_last(option);
+                }
+            }
+            "--hostname" => {
+                let [name] = take::<1>(values(1)?);
+                if self.sandbox.hostname.is_some() {
+                    self.warn_only_last("--hostname");
+                }
+                self.sandbox.hostname = Some(name);
+            }
+            "--clearenv" => self.sandbox.env.push(EnvOp::Clear),
+            "--setenv" => {
+                let [key, value] = take::<2>(values(2)?);
+                self.sandbox.env.push(EnvOp::Set(key, value));
+            }
+            "--unsetenv" => {
+                let [key] = take::<1>(values(1)?);
+                self.sandbox.env.push(EnvOp::Unset(key));
+            }
+            "--lock-file" => {
+                let [path] = take::<1>(values(1)?);
+                self.sandbox.lock_files.push(path);
+            }
+            "--new-session" => self.sandbox.new_session = true,
+            "--die-with-parent" => self.sandbox.die_with_parent = true,
+            "--as-pid-1" => self.sandbox.as_pid_1 = true,
+            "--cap-add" | "--cap-drop" => {
+                let [name] = take::<1>(values(1)?);
+                let cap = capability(&name)
+                    .ok_or_else(|| self.fail(format!("unknown cap: {}", name.to_string_lossy())))?;
+                self.sandbox.caps.push(if option == "--cap-add" {
+                    CapOp::Add(cap)
+                } else {
+                    CapOp::Drop(cap)
+                });
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The options that build the filesystem, in the order given (and the
+    /// `--perms`/`--size` modifiers of the next one). `false` when
+    /// `option` is none of them.
+    fn filesystem_option(&mut self, option: &str, values: &mut Values<'_>) -> Result<bool, Error> {
+        match option {
+            "--remount-ro" => {
+                let [dest] = take::<1>(values(1)?);
+                self.sandbox.ops.push(Op::RemountRo(dest));
+            }
+            "--bind" | "--bind-try" | "--ro-bind" | "--ro-bind-try" | "--dev-bind"
+            | "--dev-bind-try" => {
+                let [source, dest] = take::<2>(values(2)?);
+                let kind = if option.starts_with("--ro-") {
+                    BindKind::ReadOnly
+                } else if option.starts_with("--dev-") {
+                    BindKind::Devices
+                } else {
+                    BindKind::ReadWrite
+                };
+                self.sandbox.ops.push(Op::Bind {
+                    source,
+                    dest,
+                    kind,
+                    optional: option.ends_with("-try"),
+                });
+            }
+            "--bind-fd" | "--ro-bind-fd" => {
+                let [fd, dest] = take::<2>(values(2)?);
+                let fd = self.fd(&fd)?;
+                // The directory the fd is open on, by its path now (a
+                // bind mount from another user namespace's fd is
+                // refused, so bubblewrap binds the path too).
+                let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+                let source = std::fs::read_link(&link)
+                    .map_err(|e| self.fail(format!("Can't resolve {link}: {e}")))?;
+                let kind = if option == "--ro-bind-fd" {
+                    BindKind::ReadOnly
+                } else {
+                    BindKind::ReadWrite
+                };
+                self.sandbox.ops.push(Op::Bind {
+                    source: source.into_os_string(),
+                    dest,
+                    kind,
+                    optional: false,
+                });
+            }
+            "--proc" => {
+                let [dest] = take::<1>(values(1)?);
+                self.sandbox.ops.push(Op::Proc(dest));
+            }
+            "--dev" => {
+                let [dest] = take::<1>(values(1)?);
+                self.sandbox.ops.push(Op::Dev(dest));
+            }
+            "--tmpfs" => {
+                let [dest] = take::<1>(values(1)?);
+                let (perms, size) = (self.next_perms.take(), self.next_size.take());
+                self.sandbox.ops.push(Op::Tmpfs { dest, perms, size });
+            }
+            "--dir" => {
+                let [dest] = take::<1>(values(1)?);
+                let perms = self.next_perms.take();
+                self.sandbox.ops.push(Op::Dir { dest, perms });
+            }
+            "--file" | "--bind-data" | "--ro-bind-data" => {
+                let [fd, dest] = take::<2>(values(2)?);
+                let data = self.fd(&fd)?;
+                let kind = match option {
+                    "--file" => FileKind::Plain,
+                    "--bind-data" => FileKind::Bound,
+                    _ => FileKind::ReadOnly,
+                };
+                let perms = self.next_perms.take();
+                self.sandbox.ops.push(Op::File {
+                    data,
+                    dest,
+                    perms,
+                    kind,
+                });
+            }
+            "--symlink" => {
+                let [target, dest] = take::<2>(values(2)?);
+                self.sandbox.ops.push(Op::Symlink { target, dest });
+            }
+            "--chmod" => {
+                let [perms, dest] = take::<2>(values(2)?);
+                let perms = octal(&perms)
+                    .ok_or_else(|| self.fail("--chmod takes an octal argument <= 07777"))?;
+                self.sandbox.ops.push(Op::Chmod { perms, dest });
+            }
+            "--perms" => {
+                let [perms] = take::<1>(values(1)?);
+                if self.next_perms.is_some() {
+                    return Err(self.fail("--perms given twice for the same action"));
+                }
+                let perms = octal(&perms)
+                    .ok_or_else(|| self.fail("--perms takes an octal argument <= 07777"))?;
+                self.next_perms = Some(perms);
+            }
+            "--size" => {
+                let [size] = take::<1>(values(1)?);
+                if self.next_size.is_some() {
+                    return Err(self.fail("--size given twice for the same action"));
+                }
+                let size = tmpfs_size(&size)
+                    .ok_or_else(|| self.fail("--size takes a non-zero number of bytes"))?;
+                if size > MAX_TMPFS_BYTES {
+                    return Err(self.fail(format!(
+                        "--size (for tmpfs) is limited to {MAX_TMPFS_BYTES}"
+                    )));
+                }
+                self.next_size = Some(size);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 
     /// An error, with the prefix setting known so far.
