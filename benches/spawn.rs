@@ -524,6 +524,8 @@ fn main() {
     };
     if !common::bench_mode() {
         let ok = smoke_test(&programs);
+        // exit() skips destructors: remove the no-op's directory first.
+        drop(noop);
         std::process::exit(if ok { 0 } else { 1 });
     }
 
@@ -677,6 +679,7 @@ fn main() {
                 );
             }
         }
+        drop(noop);
         std::process::exit(1);
     }
 }
