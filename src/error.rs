@@ -24,7 +24,9 @@ enum Kind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    program: String,
+    /// `None` for a refusal outside a spawn (`SeccompPolicy::compile`);
+    /// an empty program name is still a program (`Some("")`).
+    program: Option<String>,
     kind: Kind,
     /// The call that failed with its argument (`setresuid(65534)`), or the
     /// reason the input was refused.
@@ -35,7 +37,17 @@ impl Error {
     /// An input refused by `prepare()` (no process was started).
     pub(crate) fn invalid(program: &str, message: impl Into<String>) -> Self {
         Self {
-            program: program.into(),
+            program: Some(program.into()),
+            kind: Kind::InvalidInput,
+            context: message.into(),
+        }
+    }
+
+    /// An input refused outside any spawn (a seccomp policy that does not
+    /// compile): the message names no program.
+    pub(crate) fn invalid_policy(message: impl Into<String>) -> Self {
+        Self {
+            program: None,
             kind: Kind::InvalidInput,
             context: message.into(),
         }
@@ -44,7 +56,7 @@ impl Error {
     /// A failed system call during `step`.
     pub(crate) fn os(program: &str, step: Step, errno: i32, context: impl Into<String>) -> Self {
         Self {
-            program: program.into(),
+            program: Some(program.into()),
             kind: Kind::Os { step, errno },
             context: context.into(),
         }
@@ -100,9 +112,10 @@ impl Error {
         self.kind == Kind::InvalidInput
     }
 
-    /// The program the error is about.
+    /// The program the error is about; empty for an error outside any
+    /// spawn (a seccomp policy that does not compile).
     pub fn program(&self) -> &str {
-        &self.program
+        self.program.as_deref().unwrap_or("")
     }
 }
 
@@ -116,11 +129,10 @@ pub(crate) fn errno_name(errno: i32) -> Option<(&'static str, &'static str)> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // No program: a refusal outside a spawn (`SeccompPolicy::compile`).
-        if self.program.is_empty() {
-            f.write_str(&self.context)?;
-        } else {
-            write!(f, "spawning {:?}: {}", self.program, self.context)?;
+        match &self.program {
+            Some(program) => write!(f, "spawning {program:?}: {}", self.context)?,
+            // A refusal outside a spawn (`SeccompPolicy::compile`).
+            None => f.write_str(&self.context)?,
         }
         if let Kind::Os { errno, .. } = self.kind {
             match errno_name(errno) {
@@ -166,5 +178,19 @@ mod tests {
             r#"spawning "a\"b": argument 1 contains a NUL byte"#
         );
         assert_eq!(err.step(), None);
+    }
+
+    #[test]
+    fn an_empty_program_name_is_still_named() {
+        // Found by the prepare fuzz target: the message of a refusal for
+        // `Command::new("")` lost its "spawning" prefix.
+        let err = Error::invalid("", "groups() and keep_groups(true) contradict each other");
+        assert_eq!(
+            err.to_string(),
+            r#"spawning "": groups() and keep_groups(true) contradict each other"#
+        );
+        let err = Error::invalid_policy("the policy has no rules");
+        assert_eq!(err.to_string(), "the policy has no rules");
+        assert_eq!(err.program(), "");
     }
 }

@@ -270,6 +270,6 @@ impl SeccompPolicy {
     /// assert!(typo.compile(SeccompArch::native()).unwrap_err().to_string().contains("mkdri"));
     /// ```
     pub fn compile(&self, arch: SeccompArch) -> Result<Vec<SockFilter>, Error> {
-        compile::compile(self, arch).map_err(|message| Error::invalid("", message))
+        compile::compile(self, arch).map_err(Error::invalid_policy)
     }
 }
