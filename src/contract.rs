@@ -105,6 +105,10 @@ pub(crate) struct ChildStart<'a> {
     /// Whether the caller ignored `SIGCHLD` (the init resets it; the
     /// program gets it back).
     pub sigchld_ignored: Cell<bool>,
+    /// Set by the child just before it moves fds onto target numbers:
+    /// after a failure in place (`Command::exec`), the plan's own fds may
+    /// then sit on a target and must not be closed.
+    pub fds_moved: Cell<bool>,
 }
 
 impl<'a> ChildStart<'a> {
@@ -122,6 +126,7 @@ impl<'a> ChildStart<'a> {
             report: Cell::new(None),
             init_release: Cell::new((-1, -1)),
             sigchld_ignored: Cell::new(false),
+            fds_moved: Cell::new(false),
         }
     }
 }

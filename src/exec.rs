@@ -78,10 +78,11 @@ pub(crate) fn exec(plan: Plan) -> Error {
         failure.errno,
         &describe(&plan, failure.step, failure.detail),
     );
-    if failure.step as u32 >= Step::FdMapping as u32 {
+    if start.fds_moved.get() {
         // The fd step dup3'd onto target numbers, which may have been the
         // plan's own copies: closing them now could close what a target
-        // holds. (The other fds were only marked close-on-exec.)
+        // holds. (The other fds were only marked close-on-exec.) Before
+        // that step, the plan's fds are its own and are closed with it.
         core::mem::forget(plan);
     }
     error

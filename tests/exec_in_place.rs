@@ -8,7 +8,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clonexec::{Command, IdMap, Namespaces, Stdio};
+use clonexec::{Command, IdMap, Landlock, Namespaces, Stdio};
 
 const CASE_ENV: &str = "CLONEXEC_EXEC_CASE";
 
@@ -143,6 +143,51 @@ const CASES: &[Case] = &[
         check: |_, out| expect(out, &strings(&["fds intact after Exec"])),
     },
     Case {
+        name: "a_failure_before_the_fd_step_closes_the_plans_fds",
+        needs_root: false,
+        // A step numbered above the fd step that runs before it (Landlock)
+        // fails: nothing was moved onto a target yet, so the fds the plan
+        // owned (its /dev/null, its Landlock ruleset) must be closed, not
+        // left open in the caller that goes on.
+        exec: || {
+            if !stack_full_landlock_domain() {
+                println!("no landlock");
+                std::process::exit(0)
+            }
+            let before = open_fds();
+            let err = Command::new("/bin/true")
+                .stdin(Stdio::null())
+                .landlock(Landlock::new().read_only(["/"]))
+                .exec();
+            assert_eq!(err.step(), Some(clonexec::Step::Landlock), "{err}");
+            assert_eq!(err.raw_os_error(), Some(libc::E2BIG), "{err}");
+            let after = open_fds();
+            println!("fds before {before:?} after {after:?}");
+            std::process::exit(0)
+        },
+        check: |_, out| {
+            let Some(line) = out.lines().next() else {
+                return Err("the copy printed nothing".into());
+            };
+            if line == "no landlock" {
+                common::skip(
+                    "a_failure_before_the_fd_step_closes_the_plans_fds",
+                    "the kernel has no Landlock",
+                );
+                return Ok(());
+            }
+            let (before, after) = line
+                .strip_prefix("fds before ")
+                .and_then(|l| l.split_once(" after "))
+                .ok_or_else(|| format!("the copy printed {line:?}"))?;
+            if before == after {
+                Ok(())
+            } else {
+                Err(format!("the failed exec() left fds open: {line}"))
+            }
+        },
+    },
+    Case {
         name: "exec_changes_credentials",
         needs_root: true,
         exec: || {
@@ -155,6 +200,55 @@ const CASES: &[Case] = &[
         check: |_, out| expect(out, &strings(&["65534", "65534", "65534"])),
     },
 ];
+
+/// The fds this process has open.
+fn open_fds() -> Vec<String> {
+    let mut fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    fds.sort();
+    fds
+}
+
+/// Stacks the kernel's most Landlock layers (16) on this process, so that
+/// one more fails with `E2BIG`; `false` without Landlock. Each layer
+/// handles only "make a socket file", which nothing here does.
+fn stack_full_landlock_domain() -> bool {
+    #[repr(C)]
+    struct RulesetAttr {
+        handled_access_fs: u64,
+    }
+    const MAKE_SOCK: u64 = 1 << 9;
+    let attr = RulesetAttr {
+        handled_access_fs: MAKE_SOCK,
+    };
+    // SAFETY: the attribute is a live, correctly sized struct.
+    let ruleset = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            &attr as *const RulesetAttr,
+            std::mem::size_of::<RulesetAttr>(),
+            0,
+        )
+    };
+    if ruleset < 0 {
+        return false;
+    }
+    // SAFETY: PR_SET_NO_NEW_PRIVS takes no pointer.
+    assert_eq!(
+        unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) },
+        0
+    );
+    for layer in 0..16 {
+        // SAFETY: the ruleset fd is ours; no pointer is passed.
+        let ret = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0) };
+        assert_eq!(ret, 0, "layer {layer}: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: the fd is ours and not used again.
+    unsafe { libc::close(ruleset as i32) };
+    true
+}
 
 fn main() {
     if let Ok(name) = std::env::var(CASE_ENV) {

@@ -362,6 +362,7 @@ fn setup_and_exec(
     // closing the rest if asked.
     let targets = &plan.fds.targets;
     let mut program_fd = plan.program.fd.unwrap_or(-1);
+    start.fds_moved.set(true);
     for fd in [&mut *report_fd, &mut program_fd] {
         let number = *fd;
         if number >= 0 && fds::is_target(targets, number) {
