@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 
 use crate::child_handle::{Child, Output};
+use crate::plan::Plan;
 use crate::prepare::{DefaultStdio, EnvCapture, prepare};
 use crate::spawn::Prepared;
 use crate::spec::Spec;
@@ -805,10 +806,16 @@ impl Command {
 
     /// Starts the program and returns its handle.
     pub fn spawn(&mut self) -> Result<Child, Error> {
-        let child = prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)
-            .map(Prepared::new)?
-            .spawn()?;
-        self.spec.fds.clear(); // handed to this child (see `fd`)
+        let plan = prepare(&self.spec, [DefaultStdio::Inherit; 3], EnvCapture::AtSpawn)?;
+        self.spawn_plan(plan)
+    }
+
+    /// Spawns `plan`, made from this command, and hands the `fd()`
+    /// mappings to that child (see [`fd`](Command::fd)): how every
+    /// one-off spawn of a `Command` ends, here and in `clonexec::tokio`.
+    pub(crate) fn spawn_plan(&mut self, plan: Plan) -> Result<Child, Error> {
+        let child = Prepared::new(plan).spawn()?;
+        self.spec.fds.clear();
         Ok(child)
     }
 
@@ -850,9 +857,8 @@ impl Command {
     /// with std.
     pub fn output(&mut self) -> Result<Output, Error> {
         let defaults = [DefaultStdio::Null, DefaultStdio::Piped, DefaultStdio::Piped];
-        let child = Prepared::new(prepare(&self.spec, defaults, EnvCapture::AtSpawn)?).spawn()?;
-        self.spec.fds.clear(); // handed to this child (see `fd`)
-        child.wait_with_output()
+        let plan = prepare(&self.spec, defaults, EnvCapture::AtSpawn)?;
+        self.spawn_plan(plan)?.wait_with_output()
     }
 
     /// What the user asked for, for `crate::tokio::Command`, which spawns

@@ -156,6 +156,27 @@ fn every_clonexec_attribute_through_from() {
     });
 }
 
+/// `fd()` hands the fd to the next child and closes ours, as with
+/// `clonexec::Command`: a pipe's reader then sees EOF once that child is
+/// gone, and a second spawn does not get the fd again.
+#[test]
+fn a_mapped_fd_goes_to_the_next_child_only() {
+    let _guard = common::shared();
+    on_both_runtimes(|_| async {
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo mapped >&7"])
+            .as_clonexec_mut()
+            .fd(7, writer);
+        assert!(cmd.status().await.unwrap().success());
+        let again = cmd.status().await.unwrap();
+        assert!(!again.success(), "the second child had fd 7 too");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut text).unwrap();
+        assert_eq!(text, "mapped\n");
+    });
+}
+
 #[test]
 fn errors_name_the_step_and_come_before_any_process() {
     let _guard = common::shared();

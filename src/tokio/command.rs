@@ -9,7 +9,6 @@ use super::child::Child;
 use super::orphans;
 use super::pidfd;
 use crate::prepare::{DefaultStdio, EnvCapture, prepare};
-use crate::spawn::Prepared;
 use crate::{Arg, Error, ExitStatus, Output, Stdio};
 
 /// A process to start from async code, as `tokio::process::Command`.
@@ -233,7 +232,7 @@ impl Command {
         };
         pidfd::check_support(&plan.program.name)?;
         orphans::reap_exited();
-        let child = Prepared::new(plan).spawn()?;
+        let child = self.inner.spawn_plan(plan)?;
         Child::new(child, self.kill_on_drop, runtime)
     }
 }
