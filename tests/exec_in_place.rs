@@ -188,6 +188,30 @@ const CASES: &[Case] = &[
         },
     },
     Case {
+        name: "a_failed_exec_keeps_the_callers_signal_handlers",
+        needs_root: false,
+        // reset_ignored_signals(true) resets ignored signals, but the
+        // caller's own handlers must survive a failed exec (execve is what
+        // resets them when it succeeds).
+        exec: || {
+            extern "C" fn on_usr1(_: libc::c_int) {}
+            let handler = on_usr1 as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            // SAFETY: an empty extern "C" handler is async-signal-safe.
+            unsafe { libc::signal(libc::SIGUSR1, handler) };
+            let err = Command::new("/nonexistent/clonexec-exec")
+                .reset_ignored_signals(true)
+                .exec();
+            assert_eq!(err.step(), Some(clonexec::Step::Exec), "{err}");
+            // SAFETY: sigaction is plain data; all zeros is a valid value.
+            let mut now: libc::sigaction = unsafe { std::mem::zeroed() };
+            // SAFETY: a null new action only reads the disposition into `now`.
+            unsafe { libc::sigaction(libc::SIGUSR1, std::ptr::null(), &mut now) };
+            println!("handler kept: {}", now.sa_sigaction == handler);
+            std::process::exit(0)
+        },
+        check: |_, out| expect(out, &strings(&["handler kept: true"])),
+    },
+    Case {
         name: "exec_changes_credentials",
         needs_root: true,
         exec: || {

@@ -119,9 +119,12 @@ fn run(start: &ChildStart<'_>, report_fd: &mut i32) -> Result<Infallible, StepFa
     // this already. SIG_IGN survives, as with fork+exec, unless asked
     // otherwise; SIGPIPE does not: Rust programs ignore it, programs we
     // start expect the default.
+    // In the calling process (exec()) the handlers count as cleared: execve
+    // resets them, and a failed exec must leave the caller's in place.
+    let reset_caught = !start.handlers_cleared;
     let reset_ignored = plan.process.reset_ignored_signals;
-    if !start.handlers_cleared || reset_ignored {
-        steps::reset_signal_handlers(reset_ignored)?;
+    if reset_caught || reset_ignored {
+        steps::reset_signal_handlers(reset_caught, reset_ignored)?;
     }
     sys::signal::rt_sigaction(g::SIGPIPE as i32, Some(&KernelSigaction::DEFAULT), None)
         .map_err(at(Step::SignalReset, g::SIGPIPE))?;

@@ -14,21 +14,25 @@ use crate::step::Step;
 use crate::sys::signal::KernelSigaction;
 use crate::sys::{self, Errno};
 
-/// Resets every caught signal to `SIG_DFL` (clone without
-/// `CLONE_CLEAR_SIGHAND`), and ignored ones too when `ignored` is set.
+/// Resets to `SIG_DFL` every caught signal when `caught` is set (clone
+/// without `CLONE_CLEAR_SIGHAND`), and every ignored one when `ignored` is.
 #[inline]
-pub(super) fn reset_signal_handlers(ignored: bool) -> Result<(), StepFailure> {
+pub(super) fn reset_signal_handlers(caught: bool, ignored: bool) -> Result<(), StepFailure> {
     let mut sig = 1;
     while sig <= sys::signal::MAX_SIGNAL {
         let mut old = KernelSigaction::DEFAULT;
         // SIGKILL/SIGSTOP (and signals the kernel refuses) answer EINVAL:
         // they have no handler to reset.
-        if sys::signal::rt_sigaction(sig, None, Some(&mut old)).is_ok()
-            && old.handler != sys::signal::SIG_DFL
-            && (ignored || old.handler != sys::signal::SIG_IGN)
-        {
-            sys::signal::rt_sigaction(sig, Some(&KernelSigaction::DEFAULT), None)
-                .map_err(at(Step::SignalReset, sig as u32))?;
+        if sys::signal::rt_sigaction(sig, None, Some(&mut old)).is_ok() {
+            let reset = match old.handler {
+                sys::signal::SIG_DFL => false,
+                sys::signal::SIG_IGN => ignored,
+                _ => caught,
+            };
+            if reset {
+                sys::signal::rt_sigaction(sig, Some(&KernelSigaction::DEFAULT), None)
+                    .map_err(at(Step::SignalReset, sig as u32))?;
+            }
         }
         sig = sig.wrapping_add(1);
     }
