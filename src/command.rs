@@ -66,7 +66,8 @@ impl Command {
     /// `/proc/self/fd/N` shows it when the command is made (else `fd N`),
     /// unless [`arg0`] is set. A script (`#!`) run this way needs an fd
     /// without close-on-exec, as the interpreter opens it again through
-    /// `/dev/fd/N`; with close-on-exec it fails with `ENOENT`.
+    /// `/dev/fd/N`: such an fd stays open in the program (as with
+    /// `fexecve`). With close-on-exec, a script fails with `ENOENT`.
     ///
     /// ```
     /// use clonexec::Command;

@@ -42,6 +42,7 @@ impl Plan {
             program: ProgramPlan {
                 name: name.into(),
                 fd: None,
+                fd_survives_exec: false,
                 exec_paths,
                 searched_path: true,
                 argv,
@@ -72,6 +73,10 @@ pub(crate) struct ProgramPlan {
     /// The file to run with `execveat(AT_EMPTY_PATH)` (an owned fd's
     /// number), instead of `exec_paths`.
     pub fd: Option<i32>,
+    /// Whether `fd` stays open in the program (the caller's fd was not
+    /// close-on-exec), so that a script's interpreter can open it again
+    /// through `/dev/fd/N`.
+    pub fd_survives_exec: bool,
     /// Paths to try with `execve`, in order (one unless PATH is searched).
     pub exec_paths: Vec<CString>,
     /// Whether `exec_paths` come from a PATH search.

@@ -466,6 +466,11 @@ fn is_symlink_to(path: &CStr, contents: &CStr) -> bool {
 fn exec(program: &ProgramPlan, envp: Envp<'_>, program_fd: i32) -> StepFailure {
     let argv = CStrPtrs::of(&program.argv);
     if program_fd >= 0 {
+        if program.fd_survives_exec
+            && let Err(errno) = sys::fd::clear_cloexec(program_fd)
+        {
+            return at(Step::Exec, 0)(errno);
+        }
         let mut errno = sys::exec::execveat_fd(program_fd, argv, envp);
         if errno as u32 == errno::ENOSYS {
             // No execveat (qemu-user; kernels before 3.19): exec the fd's

@@ -46,11 +46,13 @@ pub(crate) fn prepare(
     let credentials = credentials::lower(spec, &cx)?;
     let process = process::lower(spec, &mut cx)?;
     let security = security::lower(spec, &mut cx)?;
-    program.fd = spec
-        .program_fd
-        .as_ref()
-        .map(|fd| cx.keep_copy(fd, "the program's fd"))
-        .transpose()?;
+    if let Some(fd) = &spec.program_fd {
+        program.fd = Some(cx.keep_copy(fd, "the program's fd")?);
+        // Our copy is close-on-exec; the program gets it only if the
+        // caller's fd would have survived an exec.
+        program.fd_survives_exec = rustix::io::fcntl_getfd(fd)
+            .is_ok_and(|flags| !flags.contains(rustix::io::FdFlags::CLOEXEC));
+    }
     let (namespaces, in_effect) = namespaces::lower(spec, &mut cx)?;
     let filesystem = filesystem::lower(spec, in_effect, &cx)?;
     Ok(Plan {

@@ -100,6 +100,7 @@ pub(super) fn lower(
     Ok(ProgramPlan {
         name: cx.program.into(),
         fd: None,
+        fd_survives_exec: false,
         exec_paths,
         searched_path,
         argv,

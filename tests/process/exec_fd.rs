@@ -159,3 +159,35 @@ fn without_execveat_the_fd_runs_through_its_proc_link() {
     assert_eq!(err.step(), Some(Step::Exec), "{err}");
     assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
 }
+
+/// A script needs its fd to survive the exec (the interpreter opens
+/// `/dev/fd/N` again): an fd without close-on-exec runs it, and stays open
+/// in the program; a close-on-exec one fails with `ENOENT`, as `fexecve`
+/// does.
+#[test]
+fn a_script_runs_from_an_fd_without_close_on_exec() {
+    let _guard = common::shared();
+    let dir = common::TempDir::new("exec-fd-script");
+    let script = common::install(dir.path(), "script", b"#!/bin/sh\necho \"script $0\"\n");
+
+    let file = File::open(&script).unwrap();
+    rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::empty()).unwrap();
+    let out = stdout_of(&mut Command::from_fd(file));
+    // $0: the fd of the plan's copy, still open when the script runs
+    // (its /proc link where there is no execveat: qemu-user).
+    assert!(
+        out.starts_with("script /dev/fd/") || out.starts_with("script /proc/self/fd/"),
+        "{out:?}"
+    );
+
+    // Through the /proc link (no execveat), the kernel itself opens the
+    // script by path and only the interpreter fails: no ENOENT to see.
+    if common::under_qemu() {
+        return;
+    }
+    let err = Command::from_fd(File::open(&script).unwrap())
+        .status()
+        .unwrap_err();
+    assert_eq!(err.step(), Some(Step::Exec), "{err}");
+    assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
+}
