@@ -893,13 +893,6 @@ impl Command {
 
 /// The path `fd` was opened with, from `/proc/self/fd/N`, or `fd N`.
 fn fd_path(fd: &OwnedFd) -> Vec<u8> {
-    use rustix::fd::AsRawFd;
-    let raw = fd.as_raw_fd();
-    let link = alloc::format!("/proc/self/fd/{raw}");
-    let mut buf = [0u8; 4096];
-    match rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_str(), &mut buf[..]) {
-        // A full buffer may be a truncated path.
-        Ok(n) if n > 0 && n < buf.len() => buf[..n].to_vec(),
-        _ => alloc::format!("fd {raw}").into_bytes(),
-    }
+    crate::prepare::fd_path(fd)
+        .unwrap_or_else(|| alloc::format!("fd {}", rustix::fd::AsRawFd::as_raw_fd(fd)).into_bytes())
 }

@@ -570,8 +570,7 @@ fn file_data(data: &crate::FileData, shown: &str, cx: &Lowering<'_>) -> Result<V
 fn canonical(path: &[u8]) -> Option<Vec<u8>> {
     use rustix::fs::{Mode, OFlags};
     let fd = rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty()).ok()?;
-    let link = format!("/proc/self/fd/{}", rustix::fd::AsRawFd::as_raw_fd(&fd));
-    let real = super::read_link(&link)?;
+    let real = super::fd_path(&fd)?;
     // Anything else (a deleted file, a path outside our root) is no path.
     real.starts_with(b"/").then_some(real)
 }

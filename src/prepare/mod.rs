@@ -128,6 +128,13 @@ fn read_small_file(path: &core::ffi::CStr) -> Option<Vec<u8>> {
     }
 }
 
+/// What `/proc/self/fd/N` says `fd` is open on (the path it was opened
+/// with, or `pipe:[...]`), or `None` if the link cannot be read whole.
+pub(crate) fn fd_path(fd: impl AsFd) -> Option<Vec<u8>> {
+    use rustix::fd::AsRawFd;
+    read_link(&format!("/proc/self/fd/{}", fd.as_fd().as_raw_fd()))
+}
+
 /// The contents of the symlink at `path` (a /proc link), or `None` if it
 /// cannot be read whole into `PATH_MAX` bytes.
 fn read_link(path: &str) -> Option<Vec<u8>> {
