@@ -124,21 +124,13 @@ fn sort3(v: &mut [i32; 3]) {
 /// an ignored SIGCHLD.
 #[inline]
 pub(super) fn wait_for_init_exec(start: &ChildStart<'_>) -> Result<(), StepFailure> {
-    let (read, write) = start.init_release.get();
-    let _ = sys::fd::close(write);
-    let mut byte = [0u8; 1];
-    loop {
-        match sys::fd::read(read, &mut byte) {
-            Ok(0) => break,
-            // Nobody writes to the pipe.
-            Ok(_) => {
-                return Err(at(Step::Init, InitStage::Wait as u32)(
-                    errno::EPROTO as Errno,
-                ));
-            }
-            Err(e) if e as u32 == errno::EINTR => {}
-            Err(e) => return Err(at(Step::Init, InitStage::Wait as u32)(e)),
-        }
+    let (read, _) = start.init_release.get();
+    let wait = at(Step::Init, InitStage::Wait as u32);
+    match steps::wait_on_pipe(start.init_release.get()) {
+        Ok(false) => {}
+        // Nobody writes to the pipe.
+        Ok(true) => return Err(wait(errno::EPROTO as Errno)),
+        Err(e) => return Err(wait(e)),
     }
     let _ = sys::fd::close(read);
     if start.sigchld_ignored.get() && !start.ctx.plan.process.reset_ignored_signals {

@@ -42,17 +42,11 @@ pub(crate) extern "C" fn map_writer_entry(arg: *const c_void) -> ! {
 
 #[inline]
 fn write_maps(writer: &MapWriter<'_>) -> Result<(), (usize, Errno)> {
-    let (read, write) = writer.release;
-    let _ = sys::fd::close(write);
-    let mut byte = [0u8; 1];
-    loop {
-        match sys::fd::read(read, &mut byte) {
-            Ok(1) => break,
-            // The parent gave up.
-            Ok(_) => return Err((0, errno::ECANCELED as Errno)),
-            Err(e) if e as u32 == errno::EINTR => {}
-            Err(e) => return Err((0, e)),
-        }
+    match steps::wait_on_pipe(writer.release) {
+        Ok(true) => {}
+        // The parent gave up.
+        Ok(false) => return Err((0, errno::ECANCELED as Errno)),
+        Err(e) => return Err((0, e)),
     }
     let mut index = 0usize;
     for (path, text) in writer.files {

@@ -132,17 +132,13 @@ fn run(start: &ChildStart<'_>, report_fd: &mut i32) -> Result<Infallible, StepFa
     // Wait until the parent has written our id maps (and so until we have
     // the uid we will act as). Our copy of the write end goes first, or a
     // parent that gives up could not make us see EOF.
-    let (sync_read, sync_write) = ctx.sync_pipe;
+    let (sync_read, _) = ctx.sync_pipe;
     if sync_read >= 0 {
-        let _ = sys::fd::close(sync_write);
-        let mut byte = [0u8; 1];
-        loop {
-            match sys::fd::read(sync_read, &mut byte) {
-                Ok(1) => break,
-                Ok(_) => return Err(at(Step::WaitParent, 0)(errno::ECANCELED as Errno)),
-                Err(e) if e as u32 == errno::EINTR => {}
-                Err(e) => return Err(at(Step::WaitParent, 0)(e)),
-            }
+        match steps::wait_on_pipe(ctx.sync_pipe) {
+            Ok(true) => {}
+            // The parent gave up.
+            Ok(false) => return Err(at(Step::WaitParent, 0)(errno::ECANCELED as Errno)),
+            Err(e) => return Err(at(Step::WaitParent, 0)(e)),
         }
         let _ = sys::fd::close(sync_read);
     }

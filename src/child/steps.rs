@@ -39,6 +39,22 @@ pub(super) fn reset_signal_handlers(caught: bool, ignored: bool) -> Result<(), S
     Ok(())
 }
 
+/// Waits on the pipe `(read, write)` for one byte or end-of-file, after
+/// closing our copy of the write end (or we could never see EOF):
+/// `Ok(true)` for a byte, `Ok(false)` for EOF. The read end stays open.
+#[inline]
+pub(super) fn wait_on_pipe((read, write): (i32, i32)) -> Result<bool, Errno> {
+    let _ = sys::fd::close(write);
+    let mut byte = [0u8; 1];
+    loop {
+        match sys::fd::read(read, &mut byte) {
+            Ok(n) => return Ok(n == 1),
+            Err(e) if e as u32 == errno::EINTR => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Gives up the controlling terminal (`TIOCNOTTY` on `/dev/tty`); having
 /// none (ENXIO) is not an error.
 #[inline]
