@@ -140,7 +140,9 @@ fn enter_namespaces(plan: &Plan) -> Result<(), Error> {
     };
     match &plan.namespaces.id_maps {
         None => unshare(),
-        Some(maps) if own_maps(maps) => unshare().and_then(|()| write_own_maps(name, maps)),
+        Some(maps) if own_maps(maps) => {
+            unshare().and_then(|()| crate::spawn::write_id_map_files(name, "/proc/self", maps))
+        }
         Some(maps) => with_map_writer(name, maps, unshare),
     }
 }
@@ -165,40 +167,6 @@ fn own_maps(maps: &IdMapPlan) -> bool {
         && (maps.gid_map.is_empty()
             || (maps.setgroups == Some("deny")
                 && own(&maps.gid_map, rustix::process::getegid().as_raw())))
-}
-
-/// Writes our own id maps from inside the new user namespace (see
-/// [`own_maps`]): setgroups first (docs/design.md trap 11).
-fn write_own_maps(name: &str, maps: &IdMapPlan) -> Result<(), Error> {
-    let files = [
-        (
-            Step::SetgroupsPolicy,
-            c"/proc/self/setgroups",
-            maps.setgroups.map_or(&[][..], str::as_bytes),
-        ),
-        (Step::UidMap, c"/proc/self/uid_map", &maps.uid_map[..]),
-        (Step::GidMap, c"/proc/self/gid_map", &maps.gid_map[..]),
-    ];
-    for (step, path, text) in files {
-        if text.is_empty() {
-            continue;
-        }
-        let written = rustix::fs::open(
-            path,
-            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .and_then(|fd| rustix::io::write(&fd, text));
-        if let Err(e) = written {
-            return Err(Error::os(
-                name,
-                step,
-                e.raw_os_error(),
-                format!("writing {}", path.to_string_lossy()),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Starts a child that waits in our current (parent) user namespace, runs

@@ -262,8 +262,11 @@ fn finish(
 /// `newuidmap`/`newgidmap`.
 fn write_id_maps(plan: &Plan, maps: &IdMapPlan, pid: i32) -> Result<(), Error> {
     let program = &*plan.program.name;
+    let Some(helpers) = &maps.helpers else {
+        return write_id_map_files(program, &format!("/proc/{pid}"), maps);
+    };
     if let Some(policy) = maps.setgroups {
-        write_proc(pid, "setgroups", policy.as_bytes()).map_err(|e| {
+        write_proc_file(&format!("/proc/{pid}/setgroups"), policy.as_bytes()).map_err(|e| {
             Error::os(
                 program,
                 Step::SetgroupsPolicy,
@@ -272,49 +275,57 @@ fn write_id_maps(plan: &Plan, maps: &IdMapPlan, pid: i32) -> Result<(), Error> {
             )
         })?;
     }
-    if let Some(helpers) = &maps.helpers {
-        for (helper, paths, lines, step) in [
-            (
-                "newuidmap",
-                &helpers.newuidmap,
-                &helpers.uid_lines,
-                Step::UidMap,
-            ),
-            (
-                "newgidmap",
-                &helpers.newgidmap,
-                &helpers.gid_lines,
-                Step::GidMap,
-            ),
-        ] {
-            if !lines.is_empty() {
-                run_map_helper(program, helper, paths, pid, lines, step)?;
-            }
-        }
-        return Ok(());
-    }
-    for (name, text, step) in [
-        ("uid_map", &maps.uid_map, Step::UidMap),
-        ("gid_map", &maps.gid_map, Step::GidMap),
+    for (helper, paths, lines, step) in [
+        (
+            "newuidmap",
+            &helpers.newuidmap,
+            &helpers.uid_lines,
+            Step::UidMap,
+        ),
+        (
+            "newgidmap",
+            &helpers.newgidmap,
+            &helpers.gid_lines,
+            Step::GidMap,
+        ),
     ] {
-        if !text.is_empty() {
-            write_proc(pid, name, text)
-                .map_err(|e| Error::os(program, step, e, format!("writing /proc/{pid}/{name}")))?;
+        if !lines.is_empty() {
+            run_map_helper(program, helper, paths, pid, lines, step)?;
         }
     }
     Ok(())
 }
 
-/// Writes `/proc/PID/NAME` in one `write` (the map files want exactly one).
-fn write_proc(pid: i32, name: &str, text: &[u8]) -> Result<(), i32> {
+/// Writes the id-map files of the process whose /proc directory is `dir`
+/// (`/proc/PID`, or `/proc/self` for `exec()`): `setgroups` first (the
+/// kernel wants it before an unprivileged gid map, docs/design.md trap 11),
+/// then `uid_map`, then `gid_map`.
+pub(crate) fn write_id_map_files(program: &str, dir: &str, maps: &IdMapPlan) -> Result<(), Error> {
+    let setgroups = maps.setgroups.map_or(&[][..], str::as_bytes);
+    for (name, text, step) in [
+        ("setgroups", setgroups, Step::SetgroupsPolicy),
+        ("uid_map", &maps.uid_map[..], Step::UidMap),
+        ("gid_map", &maps.gid_map[..], Step::GidMap),
+    ] {
+        if !text.is_empty() {
+            let path = format!("{dir}/{name}");
+            write_proc_file(&path, text).map_err(|e| {
+                let what = match name {
+                    "setgroups" => format!("writing {:?} to {path}", String::from_utf8_lossy(text)),
+                    _ => format!("writing {path}"),
+                };
+                Error::os(program, step, e, what)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a /proc file in one `write` (the map files want exactly one).
+fn write_proc_file(path: &str, text: &[u8]) -> Result<(), i32> {
     use rustix::fs::{Mode, OFlags};
-    let path = format!("/proc/{pid}/{name}");
-    let fd = rustix::fs::open(
-        path.as_str(),
-        OFlags::WRONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| e.raw_os_error())?;
+    let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+        .map_err(|e| e.raw_os_error())?;
     match rustix::io::write(&fd, text) {
         Ok(n) if n == text.len() => Ok(()),
         Ok(_) => Err(linux_raw_sys::errno::EIO as i32),
