@@ -527,21 +527,29 @@ fn check(input: &Input, w: &World) {
             .map(|(k, v)| (k.into_vec(), v.into_vec()))
             .collect()
     };
+    // The last change per name wins, and changes apply in name order (as
+    // std's Command keeps them): a new variable goes last, in that order.
+    let mut changes: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> = Default::default();
     for op in input.env.iter().take(16) {
         match op {
             EnvOp::Set(key, value) => {
                 let value: Vec<u8> = value.iter().copied().filter(|&b| b != 0).take(64).collect();
                 cmd.env(key.name(), OsString::from_vec(value.clone()));
-                let key = key.name().as_bytes().to_vec();
-                match env.iter_mut().find(|(k, _)| *k == key) {
-                    Some(entry) => entry.1 = value,
-                    None => env.push((key, value)),
-                }
+                changes.insert(key.name().as_bytes().to_vec(), Some(value));
             }
             EnvOp::Remove(key) => {
                 cmd.env_remove(key.name());
-                env.retain(|(k, _)| k != key.name().as_bytes());
+                changes.insert(key.name().as_bytes().to_vec(), None);
             }
+        }
+    }
+    for (key, value) in changes {
+        match value {
+            Some(value) => match env.iter_mut().find(|(k, _)| *k == key) {
+                Some(entry) => entry.1 = value,
+                None => env.push((key, value)),
+            },
+            None => env.retain(|(k, _)| *k != key),
         }
     }
     match input.cwd {
