@@ -8,6 +8,9 @@
 #   aarch64-unknown-linux-gnu    under qemu-user
 #   riscv64gc-unknown-linux-gnu  under qemu-user
 #
+# The native targets run every test with --all-features (the CLI, its bwrap
+# front end, tokio); the qemu-user ones the library's tests.
+#
 # qemu-user (7.2) turns clone(CLONE_VM|CLONE_VFORK) into a fork (the report
 # pipe still works, shared memory does not), answers clone3 with ENOSYS,
 # refuses CLONE_PIDFD and CLONE_VM without CLONE_VFORK (user namespaces,
@@ -100,10 +103,11 @@ status=0
 
 for t in $targets; do
     qemu=()
-    # Under qemu-user the doc examples are left out: an example cannot skip
-    # what qemu-user lacks (Landlock, seccomp filters), as the tests do.
-    # They run natively, here (musl, i686) and in the README's test command.
-    scope=()
+    # Natively (musl, i686) everything runs, the CLI, bwrap front end and
+    # tokio tests included. Under qemu-user the library's own tests run,
+    # without the doc examples: an example cannot skip what qemu-user lacks
+    # (Landlock, seccomp filters), as the tests do.
+    scope=(--all-features)
     case $t in
         # One test at a time: qemu-user emulates our clone as a fork of the
         # whole (multi-threaded) emulator, which now and then deadlocks in
