@@ -498,19 +498,24 @@ impl Command {
     /// [`Step::PreExec`](crate::Step::PreExec) and its error.
     ///
     /// **This is the one configuration that does not share the caller's
-    /// memory**: user code may allocate, take locks or panic, which the
-    /// shared-memory child must never do, so the child is a fork (`clone`
-    /// without `CLONE_VM`). Its cost grows with the caller's memory, as
-    /// std's fork path does; every other attribute keeps the flat cost.
+    /// memory**: user code may write to memory, which the shared-memory
+    /// child must never do, so the child is a fork (`clone` without
+    /// `CLONE_VM`). Its cost grows with the caller's memory, as std's fork
+    /// path does; every other attribute keeps the flat cost.
     ///
     /// # Safety
     ///
     /// As for std: the closure runs in a forked copy of a possibly
     /// multi-threaded process, where only async-signal-safe work is sound
-    /// in general (another thread may have held the allocator's lock at the
-    /// fork, and the copy has only the calling thread). It must not touch
-    /// the parent's resources in ways that break them (stdio buffers shared
-    /// with the parent, for instance).
+    /// (another thread may have held a lock at the fork, and the copy has
+    /// only the calling thread). The fork is a raw `clone`, not libc's
+    /// `fork()`, so libc's fork handlers do not run either: not even the
+    /// allocator is safe in a multi-threaded caller, on glibc or musl. Do
+    /// not allocate, lock or panic there (a panic allocates; a hook that
+    /// does hangs if a lock was held at the fork). In a single-threaded
+    /// caller, and in [`exec`](Command::exec), any code is fine. The
+    /// closure must not touch the parent's resources in ways that break
+    /// them (stdio buffers shared with the parent, for instance).
     ///
     /// ```
     /// use clonexec::Command;

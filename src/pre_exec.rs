@@ -1,8 +1,10 @@
 //! `pre_exec` hooks: user code run in the child just before exec, as
 //! `std::os::unix::process::CommandExt::pre_exec` runs it.
 //!
-//! A hook is arbitrary code: it may allocate, take locks, panic. It can
-//! only run in a child with memory of its own (a fork: spawns with hooks
+//! A hook is arbitrary code: it writes to memory and, in a
+//! single-threaded caller, may allocate, take locks or panic (in a
+//! multi-threaded one it must not: see `Command::pre_exec`). It can only
+//! run in a child with memory of its own (a fork: spawns with hooks
 //! clone without `CLONE_VM`, and so pay for copying the page tables), or in
 //! the calling process itself ([`Command::exec`](crate::Command::exec)).
 //! The child reaches the hooks through a function pointer, so the child

@@ -90,10 +90,11 @@ fn pre_exec_hooks_run_in_order_in_the_child_before_exec() {
 }
 
 #[test]
-fn failing_or_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
+fn a_failing_pre_exec_hook_fails_the_spawn_at_its_step() {
     let _guard = common::shared();
     let mut cmd = Command::new("true");
-    // SAFETY: the hooks do nothing but return.
+    // SAFETY: the hooks do nothing but return (no allocation: an io::Error
+    // from a raw errno is a plain value).
     unsafe {
         cmd.pre_exec(|| Ok(()));
         cmd.pre_exec(|| Err(std::io::Error::from_raw_os_error(libc::EROFS)));
@@ -102,9 +103,42 @@ fn failing_or_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
     assert_eq!(err.step(), Some(Step::PreExec), "{err}");
     assert_eq!(err.raw_os_error(), Some(libc::EROFS));
     assert!(err.to_string().contains("pre_exec hook 2"), "{err}");
+}
 
+/// A panic allocates and takes the panic machinery's locks: in the forked
+/// copy of a multi-threaded process (this test binary), another thread may
+/// have held one of them at the fork, and the hook would hang. So the
+/// panicking hook runs in a helper process with one test thread.
+#[test]
+fn a_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
+    let _guard = common::shared();
+    let out = common::helper_command(
+        &common::test_name!(panicking_hook_helper),
+        HELPER_ENV,
+        "panic",
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        common::reported(&stdout, "DONE").as_deref(),
+        Some("panic"),
+        "{stdout}"
+    );
+}
+
+const HELPER_ENV: &str = "CLONEXEC_PRE_EXEC_HELPER";
+
+#[test]
+#[ignore = "helper: run by a_panicking_pre_exec_hook_fails_the_spawn_at_its_step"]
+fn panicking_hook_helper() {
+    if std::env::var(HELPER_ENV).as_deref() != Ok("panic") {
+        return;
+    }
     let mut cmd = Command::new("true");
-    // SAFETY: the hook panics, which the library catches in the child.
+    // SAFETY: this process runs one test at a time, so no other thread
+    // holds a lock the panic needs when the child is forked.
     unsafe {
         cmd.pre_exec(|| panic!("hook panicked on purpose"));
     }
@@ -113,30 +147,40 @@ fn failing_or_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
     assert_eq!(err.step(), Some(Step::PreExec), "{err}");
     assert_eq!(err.raw_os_error(), Some(libc::ECANCELED));
     common::assert_no_new_zombies(&before);
+    common::report("DONE", "panic");
 }
 
 #[test]
 fn pre_exec_runs_again_for_each_spawn_of_a_prepared_command() {
     let _guard = common::shared();
-    let mut cmd = Command::new("sh");
-    cmd.args(["-c", "echo $X"]).stdout(Stdio::piped());
-    // SAFETY: setenv is not async-signal-safe in general, but the forked
-    // child here has one thread and no lock held by another.
+    let (reader, write_end) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+    // Open here until the end of the test.
+    let writer = std::os::fd::AsRawFd::as_raw_fd(&write_end);
+    let mut cmd = Command::new("true");
+    // SAFETY: the hook only calls write(2) (async-signal-safe) on an fd
+    // that stays open until the spawns are done.
     unsafe {
-        cmd.pre_exec(|| {
-            std::env::set_var("X", "from-hook");
+        cmd.pre_exec(move || {
+            if libc::write(writer, c"x".as_ptr().cast(), 1) != 1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            TOUCHED_IN_CHILD.fetch_add(1, Ordering::SeqCst);
             Ok(())
         });
     }
     let prepared = cmd.prepare().unwrap();
     for _ in 0..3 {
-        let out = prepared.spawn().unwrap().wait_with_output().unwrap();
-        // The prepared environment is fixed: the hook's set_var does not
-        // reach it (std's Command would not see it either).
-        assert_eq!(out.stdout, b"\n");
-        assert!(out.status.success());
+        assert!(prepared.spawn().unwrap().wait().unwrap().success());
     }
-    assert_eq!(std::env::var_os("X"), None, "the hook ran in the parent");
+    let mut got = [0u8; 8];
+    let n = rustix::io::read(&reader, &mut got).unwrap();
+    assert_eq!(&got[..n], b"xxx", "one write per spawn");
+    // Each ran in a child with memory of its own.
+    assert_eq!(
+        TOUCHED_IN_CHILD.load(Ordering::SeqCst),
+        0,
+        "a hook ran here"
+    );
 }
 
 #[test]
