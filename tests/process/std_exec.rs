@@ -111,17 +111,40 @@ fn a_failing_pre_exec_hook_fails_the_spawn_at_its_step() {
 /// panicking hook runs in a helper process with one test thread.
 #[test]
 fn a_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
+    run_single_threaded_hook_helper(
+        "a_panicking_pre_exec_hook_fails_the_spawn_at_its_step",
+        "panic",
+    );
+}
+
+/// The environment is fixed when the command is prepared: a hook that
+/// changes its own (the child's) environment does not change the program's,
+/// as with std's Command. `set_var` allocates and locks, so this also runs
+/// in the single-threaded helper.
+#[test]
+fn a_hook_setting_a_variable_does_not_change_the_prepared_environment() {
+    run_single_threaded_hook_helper(
+        "a_hook_setting_a_variable_does_not_change_the_prepared_environment",
+        "set_var",
+    );
+}
+
+const HELPER_ENV: &str = "CLONEXEC_PRE_EXEC_HELPER";
+
+/// Runs [`single_threaded_hook_helper`] in `mode` and checks that it got to
+/// its end.
+fn run_single_threaded_hook_helper(test: &str, mode: &str) {
     let _guard = common::shared();
     if common::skip_under_qemu(
-        "a_panicking_pre_exec_hook_fails_the_spawn_at_its_step",
+        test,
         "re-runs this test binary as a helper, and a foreign-architecture binary cannot be exec'd without binfmt_misc (ENOEXEC)",
     ) {
         return;
     }
     let out = common::helper_command(
-        &common::test_name!(panicking_hook_helper),
+        &common::test_name!(single_threaded_hook_helper),
         HELPER_ENV,
-        "panic",
+        mode,
     )
     .output()
     .unwrap();
@@ -129,31 +152,55 @@ fn a_panicking_pre_exec_hook_fails_the_spawn_at_its_step() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         common::reported(&stdout, "DONE").as_deref(),
-        Some("panic"),
+        Some(mode),
         "{stdout}"
     );
 }
 
-const HELPER_ENV: &str = "CLONEXEC_PRE_EXEC_HELPER";
-
+/// Hooks that are only sound with no other thread running: this process
+/// runs one test at a time, so no other thread holds a lock the hook needs
+/// when the child is forked.
 #[test]
-#[ignore = "helper: run by a_panicking_pre_exec_hook_fails_the_spawn_at_its_step"]
-fn panicking_hook_helper() {
-    if std::env::var(HELPER_ENV).as_deref() != Ok("panic") {
+#[ignore = "helper: run by the tests of hooks that allocate"]
+fn single_threaded_hook_helper() {
+    let Ok(mode) = std::env::var(HELPER_ENV) else {
         return;
+    };
+    match mode.as_str() {
+        "panic" => {
+            let mut cmd = Command::new("true");
+            // SAFETY: single-threaded (see above).
+            unsafe {
+                cmd.pre_exec(|| panic!("hook panicked on purpose"));
+            }
+            let before = common::zombie_children();
+            let err = cmd.spawn().unwrap_err();
+            assert_eq!(err.step(), Some(Step::PreExec), "{err}");
+            assert_eq!(err.raw_os_error(), Some(libc::ECANCELED));
+            common::assert_no_new_zombies(&before);
+        }
+        "set_var" => {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "echo $X"]).stdout(Stdio::piped());
+            // SAFETY: single-threaded (see above).
+            unsafe {
+                cmd.pre_exec(|| {
+                    std::env::set_var("X", "from-hook");
+                    Ok(())
+                });
+            }
+            let prepared = cmd.prepare().unwrap();
+            for _ in 0..3 {
+                let out = prepared.spawn().unwrap().wait_with_output().unwrap();
+                // std's Command would not see it either.
+                assert_eq!(out.stdout, b"\n");
+                assert!(out.status.success());
+            }
+            assert_eq!(std::env::var_os("X"), None, "the hook ran in the parent");
+        }
+        other => panic!("unknown mode {other}"),
     }
-    let mut cmd = Command::new("true");
-    // SAFETY: this process runs one test at a time, so no other thread
-    // holds a lock the panic needs when the child is forked.
-    unsafe {
-        cmd.pre_exec(|| panic!("hook panicked on purpose"));
-    }
-    let before = common::zombie_children();
-    let err = cmd.spawn().unwrap_err();
-    assert_eq!(err.step(), Some(Step::PreExec), "{err}");
-    assert_eq!(err.raw_os_error(), Some(libc::ECANCELED));
-    common::assert_no_new_zombies(&before);
-    common::report("DONE", "panic");
+    common::report("DONE", mode);
 }
 
 #[test]
