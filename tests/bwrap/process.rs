@@ -7,6 +7,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use clonexec::SeccompArch;
+
 use crate::common;
 use crate::{Installed, Ran, bwrap, bwrap_with_fds, ran, ran_lib, run, skip, text, work_dir};
 
@@ -640,14 +642,15 @@ fn seccomp_filter_from_an_fd() {
 /// even when this test is built for another architecture (i686 on x86_64).
 fn mkdir_calls_of(program: &str) -> [u32; 2] {
     let header = fs::read(program).unwrap();
-    let machine = u16::from_le_bytes([header[18], header[19]]);
-    match machine {
-        62 => [258, 83], // EM_X86_64
-        3 => [296, 39],  // EM_386
-        183 => [34, 34], // EM_AARCH64 (asm-generic numbers)
-        243 => [34, 34], // EM_RISCV
+    let arch = match u16::from_le_bytes([header[18], header[19]]) {
+        62 => SeccompArch::X86_64, // EM_X86_64
+        3 => SeccompArch::X86,     // EM_386
+        183 => SeccompArch::Aarch64,
+        243 => SeccompArch::Riscv64,
         other => panic!("{program}: no syscall numbers for ELF machine {other}"),
-    }
+    };
+    let mkdirat = arch.syscall_number("mkdirat").unwrap();
+    [mkdirat, arch.syscall_number("mkdir").unwrap_or(mkdirat)]
 }
 
 /// Not upstream's: with nothing to supervise, clonexec becomes the command
